@@ -1,0 +1,188 @@
+"""Run planned cargo invocations and read what they built from cargo's JSON messages.
+
+Artifacts are never found by guessing paths: cargo reports each file it produced
+in a ``compiler-artifact`` message, and each build script's ``OUT_DIR`` in a
+``build-script-executed`` message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from . import process
+from .errors import ArtifactError, CargoNotFoundError, ConfigError
+from .plan import CargoInvocation, PlannedTarget
+from .platform import Platform
+
+__all__ = [
+    "Artifact",
+    "CargoOutput",
+    "check_rust_version",
+    "find_cargo",
+    "read_messages",
+    "run_invocation",
+    "select_artifact",
+]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One ``compiler-artifact`` message."""
+
+    package_id: str
+    manifest_path: Path
+    target_name: str
+    crate_types: tuple[str, ...]
+    filenames: tuple[Path, ...]
+    executable: Path | None
+
+
+@dataclass(frozen=True)
+class CargoOutput:
+    """Everything one cargo run reported."""
+
+    artifacts: tuple[Artifact, ...] = ()
+    out_dirs: Mapping[str, Path] = field(default_factory=dict)
+    """Build script ``OUT_DIR`` by package id."""
+    success: bool | None = None
+    """``build-finished``'s verdict, when cargo sent it."""
+
+    def out_dir_of(self, artifact: Artifact) -> Path | None:
+        return self.out_dirs.get(artifact.package_id)
+
+
+def find_cargo(environ: Mapping[str, str] | None = None) -> str:
+    """The cargo executable: ``$CARGO``, else ``cargo`` on PATH, else rustup's default place."""
+    env = os.environ if environ is None else environ
+    wanted = env.get("CARGO") or "cargo"
+    found = shutil.which(wanted, path=env.get("PATH"))
+    if found:
+        return found
+    if not env.get("CARGO"):
+        cargo_home = Path(env.get("CARGO_HOME") or Path.home() / ".cargo")
+        candidate = cargo_home / "bin" / ("cargo.exe" if sys.platform == "win32" else "cargo")
+        if candidate.is_file():
+            return str(candidate)
+    raise CargoNotFoundError(wanted)
+
+
+def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
+    """Collect artifacts and build-script outputs from cargo's JSON message lines.
+
+    Lines that are not JSON objects (a program printing to stdout) are echoed.
+    """
+    artifacts: list[Artifact] = []
+    out_dirs: dict[str, Path] = {}
+    success: bool | None = None
+    for line in lines:
+        message = None
+        if line.startswith("{"):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                message = None
+        if not isinstance(message, dict):
+            if echo and line.strip():
+                print(line, flush=True)
+            continue
+        reason = message.get("reason")
+        if reason == "compiler-artifact":
+            target = message.get("target", {})
+            executable = message.get("executable")
+            artifacts.append(
+                Artifact(
+                    package_id=str(message.get("package_id", "")),
+                    manifest_path=Path(message.get("manifest_path", "")),
+                    target_name=str(target.get("name", "")),
+                    crate_types=tuple(target.get("crate_types", ())),
+                    filenames=tuple(Path(f) for f in message.get("filenames", ())),
+                    executable=Path(executable) if executable else None,
+                )
+            )
+        elif reason == "build-script-executed":
+            out_dir = message.get("out_dir")
+            if out_dir:
+                out_dirs[str(message.get("package_id", ""))] = Path(out_dir)
+        elif reason == "build-finished":
+            success = bool(message.get("success"))
+    return CargoOutput(tuple(artifacts), out_dirs, success)
+
+
+_DYLIB_SUFFIX = {"windows": ".dll", "macos": ".dylib"}
+
+
+def select_artifact(
+    planned: PlannedTarget, manifest_path: Path, output: CargoOutput, platform: Platform
+) -> tuple[Artifact, Path]:
+    """The artifact and the file in it that ``planned`` installs."""
+    manifest = os.path.normcase(os.path.realpath(manifest_path))
+    suffix = _DYLIB_SUFFIX.get(platform.os, ".so")
+    for artifact in output.artifacts:
+        if artifact.target_name != planned.cargo_name:
+            continue
+        if os.path.normcase(os.path.realpath(artifact.manifest_path)) != manifest:
+            continue
+        if planned.kind == "bin" and "bin" in artifact.crate_types and artifact.executable:
+            return artifact, artifact.executable
+        if planned.kind == "cdylib" and "cdylib" in artifact.crate_types:
+            for filename in artifact.filenames:
+                if filename.name.endswith(suffix):
+                    return artifact, filename
+    reported = "; ".join(
+        f"{a.target_name} ({', '.join(a.crate_types)}): {', '.join(map(str, a.filenames))}"
+        for a in output.artifacts
+        if os.path.normcase(os.path.realpath(a.manifest_path)) == manifest
+    )
+    raise ArtifactError(
+        f"{manifest_path}: cargo finished but reported no {planned.kind} artifact named "
+        f"{planned.cargo_name!r} for {planned.ext.target!r} "
+        f"(it reported: {reported or 'nothing for this crate'}). Check [lib]/[[bin]] in "
+        "Cargo.toml, and that args do not deselect the target."
+    )
+
+
+def run_invocation(invocation: CargoInvocation, cargo: str, cwd: Path) -> CargoOutput:
+    """Run one invocation, streaming cargo's diagnostics, and return what it reported."""
+    lines: list[str] = []
+    process.run(
+        [cargo, *invocation.args],
+        env=invocation.env,
+        cwd=cwd,
+        on_line=lines.append,
+        quiet=invocation.quiet,
+    )
+    return read_messages(lines)
+
+
+def _rustc_version(environ: Mapping[str, str]) -> Version:
+    rustc = environ.get("RUSTC") or "rustc"
+    result = process.run([rustc, "--version"], check=True)
+    words = result.stdout.split()
+    try:
+        return Version(words[1].split("-")[0])
+    except (IndexError, InvalidVersion):
+        raise ConfigError(f"cannot read the rustc version from {result.stdout!r}") from None
+
+
+def check_rust_version(required: str, where: str, environ: Mapping[str, str] | None = None) -> None:
+    """Raise ``ConfigError`` when rustc is older than ``required``."""
+    try:
+        wanted = Version(required)
+    except InvalidVersion:
+        raise ConfigError(
+            f"{where}: rust_version {required!r} is not a version like '1.74'"
+        ) from None
+    actual = _rustc_version(os.environ if environ is None else environ)
+    if actual < wanted:
+        raise ConfigError(
+            f"{where} needs rustc >= {wanted}, but rustc is {actual}. "
+            "Update the toolchain with `rustup update`."
+        )

@@ -1,0 +1,196 @@
+"""setuptools commands: ``build_rust`` and ``clean_rust``, and the ``build_ext`` /
+``bdist_wheel`` subclasses that hook them into every build.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from setuptools import Command
+from setuptools.command.build_ext import build_ext as _setuptools_build_ext
+
+from . import cargo, process
+from .errors import ConfigError
+from .extension import RustExtension
+from .pipeline import Installed, Layout, build, read_crates
+from .plan import BuildOptions, abi3_floor, ext_manifest
+from .platform import Platform, detect
+
+__all__ = ["build_rust", "clean_rust", "rust_targets", "wheel_abi3_floor"]
+
+PROFILE_ENV = "BUILDRS_PROFILE"
+
+
+def rust_targets(dist: Any) -> list[RustExtension]:
+    """The Rust targets declared on a distribution (setup.py and pyproject.toml)."""
+    return list(getattr(dist, "rust_extensions", None) or [])
+
+
+def project_dir(dist: Any) -> Path:
+    return Path(getattr(dist, "src_root", None) or os.curdir).resolve()
+
+
+class build_rust(Command):
+    """Build the distribution's Rust targets with cargo."""
+
+    description = "build Rust extension modules and binaries with cargo"
+    user_options: ClassVar[list[tuple[str, str | None, str]]] = [
+        ("build-lib=", "b", "directory for built modules"),
+        ("inplace", "i", "put modules next to their Python sources"),
+        ("debug", "d", "build with cargo's dev profile"),
+        ("release", "r", "build with cargo's release profile"),
+        ("profile=", None, "cargo profile to build with (overrides --debug/--release)"),
+        ("target=", None, "cargo target triple to build for"),
+    ]
+    boolean_options: ClassVar[list[str]] = ["inplace", "debug", "release"]
+
+    def initialize_options(self) -> None:
+        self.build_lib: str | None = None
+        self.build_scripts: str | None = None
+        self.inplace: bool | None = None
+        self.debug: bool | None = None
+        self.release: bool | None = None
+        self.profile: str | None = None
+        self.target: str | None = None
+        self.editable_mode = False
+        self._installed: list[Installed] = []
+
+    def finalize_options(self) -> None:
+        self.set_undefined_options("build_ext", ("build_lib", "build_lib"), ("inplace", "inplace"))
+        build_ext = self.get_finalized_command("build_ext")
+        if getattr(build_ext, "editable_mode", False):
+            self.editable_mode = True
+            self.inplace = True
+        if self.debug is None and getattr(build_ext, "debug", None):
+            self.debug = True
+        self.set_undefined_options("build_scripts", ("build_dir", "build_scripts"))
+
+    def build_options(self) -> BuildOptions:
+        """Profile precedence: --profile, --debug/--release, $BUILDRS_PROFILE,
+        then per target ``debug``, then the default of the kind of build."""
+        if self.debug and self.release:
+            raise ConfigError("build_rust: --debug and --release cannot be used together")
+        forced = self.profile or (
+            "dev" if self.debug else "release" if self.release else os.environ.get(PROFILE_ENV)
+        )
+        config = getattr(self.distribution, "buildrs_config", None)
+        configured = getattr(config, "profile", None)
+        default = "dev" if self.inplace else (configured or "release")
+        return BuildOptions(profile=forced or None, default_profile=default)
+
+    def run(self) -> None:
+        targets = rust_targets(self.distribution)
+        if not targets:
+            return
+        assert self.build_lib is not None and self.build_scripts is not None
+        build_py = self.get_finalized_command("build_py")
+        layout = Layout(
+            build_lib=Path(self.build_lib),
+            scripts_dir=Path(self.build_scripts),
+            inplace=bool(self.inplace),
+            package_dir=lambda package: Path(build_py.get_package_dir(package)),
+        )
+        self._installed = build(
+            targets,
+            project_dir=project_dir(self.distribution),
+            platform=detect(self.target),
+            layout=layout,
+            options=self.build_options(),
+        )
+
+    def get_outputs(self) -> list[str]:
+        return [str(i.regular_path) for i in self._installed if not _is_script(i)]
+
+    def get_output_mapping(self) -> dict[str, str]:
+        if not self.inplace:
+            return {}
+        return {str(i.regular_path): str(i.path) for i in self._installed if not _is_script(i)}
+
+
+def _is_script(installed: Installed) -> bool:
+    return installed.target is not None and installed.target.is_script
+
+
+class clean_rust(Command):
+    """Run ``cargo clean`` for every crate the distribution declares."""
+
+    description = "remove cargo's build output for the declared Rust crates"
+    user_options: ClassVar[list[tuple[str, str | None, str]]] = []
+
+    def initialize_options(self) -> None:
+        pass
+
+    def finalize_options(self) -> None:
+        pass
+
+    def run(self) -> None:
+        targets = rust_targets(self.distribution)
+        root = project_dir(self.distribution)
+        exe = cargo.find_cargo()
+        seen: set[Path] = set()
+        for ext in targets:
+            manifest = (root / ext_manifest(ext)).resolve()
+            if manifest in seen:
+                continue
+            seen.add(manifest)
+            process.run(
+                [exe, "clean", "--manifest-path", str(manifest), *ext.cargo_manifest_args],
+                env=ext.env,
+                cwd=root,
+            )
+
+
+def wheel_abi3_floor(dist: Any, platform: Platform) -> tuple[int, int] | None:
+    """The abi3 floor of the wheel: set when every extension module is abi3."""
+    modules = [t for t in rust_targets(dist) if not t.is_bin]
+    if not modules:
+        return None
+    crates = read_crates(modules, project_dir(dist))
+    floors = [abi3_floor(t, crates[ext_manifest(t)], platform, BuildOptions()) for t in modules]
+    if any(floor is None for floor in floors):
+        return None
+    return max(f for f in floors if f is not None)
+
+
+def make_build_ext(base: type[Any]) -> type[Any]:
+    """A ``build_ext`` that builds C extensions (if any), then the Rust targets."""
+
+    class build_ext(base):  # type: ignore[misc]
+        def run(self) -> None:
+            super().run()
+            self.run_command("build_rust")
+
+        def get_outputs(self) -> list[str]:
+            rust = self.get_finalized_command("build_rust")
+            return [*super().get_outputs(), *rust.get_outputs()]
+
+        def get_output_mapping(self) -> dict[str, str]:
+            mapping = dict(super().get_output_mapping())
+            mapping.update(self.get_finalized_command("build_rust").get_output_mapping())
+            return mapping
+
+    build_ext.__name__ = build_ext.__qualname__ = "build_ext"
+    return build_ext
+
+
+def make_bdist_wheel(base: type[Any]) -> type[Any]:
+    """A ``bdist_wheel`` that tags abi3 modules' wheels ``cpXY-abi3`` on its own."""
+
+    class bdist_wheel(base):  # type: ignore[misc]
+        def finalize_options(self) -> None:
+            platform = detect(getattr(self, "target", None))
+            if not getattr(self, "py_limited_api", False):
+                floor = wheel_abi3_floor(self.distribution, platform)
+                if floor is not None:
+                    self.py_limited_api = f"cp{floor[0]}{floor[1]}"
+            if platform.wheel_platform and not getattr(self, "plat_name", None):
+                self.plat_name = platform.wheel_platform
+            super().finalize_options()
+
+    bdist_wheel.__name__ = bdist_wheel.__qualname__ = "bdist_wheel"
+    return bdist_wheel
+
+
+default_build_ext = _setuptools_build_ext

@@ -1,0 +1,67 @@
+"""Every error buildrs raises on purpose.
+
+The classes derive from setuptools' own error types, so that ``setup()`` and
+the PEP 517 backend print them as one ``error: ...`` paragraph instead of a
+traceback.  The message of each error names what is wrong (the file, the key
+or the crate) and how to fix it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+
+from setuptools.errors import BaseError, SetupError
+
+__all__ = [
+    "ArtifactError",
+    "BuildrsError",
+    "CargoError",
+    "CargoNotFoundError",
+    "ConfigError",
+    "ManifestError",
+]
+
+
+class BuildrsError(BaseError):
+    """Base class of all errors buildrs raises."""
+
+
+class ConfigError(BuildrsError, SetupError):
+    """Bad configuration: ``[tool.buildrs]``, ``RustExtension(...)`` or config settings."""
+
+
+class ManifestError(BuildrsError, SetupError):
+    """A Cargo.toml that cannot describe the declared targets."""
+
+
+class CargoNotFoundError(BuildrsError):
+    """No cargo executable could be found."""
+
+    def __init__(self, tried: str) -> None:
+        super().__init__(
+            f"cargo was not found (looked for {tried!r}). buildrs needs the Rust toolchain to "
+            "build this package. Install it with rustup (https://rustup.rs): "
+            "`curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh`, then open a new "
+            "shell so that ~/.cargo/bin is on PATH. If cargo is installed somewhere else, set "
+            "the CARGO environment variable to its full path, e.g. CARGO=/opt/rust/bin/cargo."
+        )
+
+
+class CargoError(BuildrsError):
+    """A cargo (or rustc) process failed."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, detail: str = "") -> None:
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        command = shlex.join(self.argv)
+        message = f"`{command}` failed with exit code {returncode}"
+        if detail:
+            message += f"\n{detail.rstrip()}"
+        else:
+            message += " (cargo's diagnostics are printed above)"
+        super().__init__(message)
+
+
+class ArtifactError(BuildrsError):
+    """cargo succeeded but did not report the artifact a target needs."""

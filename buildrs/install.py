@@ -1,0 +1,80 @@
+"""Put built files in place, atomically.
+
+A file is copied to a temporary name beside its destination and then renamed
+over it with ``os.replace``, so a reader (or an interrupted build) never sees a
+half-written extension module, and a module that is already loaded keeps its
+old file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import ArtifactError
+
+__all__ = ["copy_generated", "install_file"]
+
+
+def install_file(source: Path, destination: Path, executable: bool = False) -> Path:
+    """Copy ``source`` to ``destination`` atomically and return ``destination``."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+    )
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        mode = 0o755 if executable or os.access(source, os.X_OK) else 0o644
+        temp.chmod(mode & ~_umask())
+        os.replace(temp, destination)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return destination
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def copy_generated(
+    out_dir: Path | None, mapping: Mapping[str, str], package_root: Path, where: str
+) -> list[Path]:
+    """Copy files a build script wrote to ``out_dir`` into Python packages.
+
+    ``mapping`` maps a path inside ``OUT_DIR`` (file or directory) to a dotted
+    package; ``package_root`` is the directory the dotted names are relative to.
+    Returns the files written.
+    """
+    written: list[Path] = []
+    if not mapping:
+        return written
+    if out_dir is None:
+        raise ArtifactError(
+            f"{where}: generated_files is set, but cargo ran no build script for the crate, "
+            "so there is no OUT_DIR to copy from. Add a build.rs that writes them."
+        )
+    for inside, package in sorted(mapping.items()):
+        source = out_dir / inside
+        target_dir = package_root.joinpath(*package.split(".")) if package else package_root
+        if source.is_dir():
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    relative = path.relative_to(source)
+                    written.append(install_file(path, target_dir / source.name / relative))
+        elif source.is_file():
+            written.append(install_file(source, target_dir / source.name))
+        else:
+            raise ArtifactError(
+                f"{where}: generated file {inside!r} was not written by the build script "
+                f"(looked in {out_dir})"
+            )
+    return written

@@ -1,0 +1,84 @@
+"""The one place buildrs starts processes.
+
+Environment additions are merged over ``os.environ`` (never replacing it), the
+command is logged before it runs, stderr streams straight to the user (so cargo's
+progress and rendered diagnostics appear live), and stdout is either collected or
+handed line by line to a callback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import subprocess  # noqa: TID251 - this module is the wrapper
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CargoError
+
+__all__ = ["ProcessResult", "merged_env", "run"]
+
+log = logging.getLogger("buildrs")
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    returncode: int
+    stdout: str
+    """Collected stdout (empty when lines went to a callback)."""
+
+
+def merged_env(additions: Mapping[str, str] | None) -> dict[str, str]:
+    """``os.environ`` with ``additions`` laid over it."""
+    env = dict(os.environ)
+    if additions:
+        env.update(additions)
+    return env
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+    on_line: Callable[[str], None] | None = None,
+    quiet: bool = False,
+    check: bool = True,
+) -> ProcessResult:
+    """Run ``argv`` and wait for it.
+
+    ``env`` holds additions to the current environment.  With ``on_line`` each
+    stdout line is passed to it as it arrives; otherwise stdout is returned.
+    With ``quiet``, stderr is kept and only shown (in the error) on failure.
+    A non-zero exit raises ``CargoError`` when ``check`` is true.
+    """
+    shown_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted((env or {}).items()))
+    log.info("buildrs: running %s%s", f"{shown_env} " if shown_env else "", shlex.join(argv))
+    # A file, not a pipe, holds quiet stderr: nothing can block while stdout is read.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
+        with subprocess.Popen(
+            list(argv),
+            env=merged_env(env),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=err_file if quiet else None,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as proc:
+            assert proc.stdout is not None
+            collected: list[str] = []
+            for line in proc.stdout:
+                if on_line is not None:
+                    on_line(line.rstrip("\n"))
+                else:
+                    collected.append(line)
+            returncode = proc.wait()
+        err_file.seek(0)
+        stderr = err_file.read()
+    if check and returncode != 0:
+        raise CargoError(argv, returncode, stderr)
+    return ProcessResult(returncode, "".join(collected))
