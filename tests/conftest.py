@@ -1,0 +1,129 @@
+"""Shared fixtures: one cargo target directory for the whole session, a buildrs
+wheel built once from this checkout, and fresh virtual environments.
+
+Integration tests run real pip (with build isolation) and real cargo; they use
+cargo's dev profile unless the test is about profiles, so that pyo3 is compiled
+once per session and reused by every crate.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CRATES = Path(__file__).resolve().parent / "crates"
+EXAMPLE = ROOT / "example_crate"
+SHARED_TARGET = Path(os.environ.get("BUILDRS_TEST_TARGET_DIR", ROOT / "target" / "tests"))
+
+
+def run(
+    argv: list[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, returning its output; on an unexpected exit show everything."""
+    result = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        capture_output=True,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{argv} exited {result.returncode}\n--- stdout\n{result.stdout}\n"
+            f"--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def buildrs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of this checkout; its directory is what pip's --find-links points at."""
+    out = tmp_path_factory.mktemp("buildrs-wheel")
+    src = tmp_path_factory.mktemp("buildrs-src") / "buildrs"
+    # Build from a copy so the checkout gets no build/ or egg-info litter.
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", "target", "build", "dist", ".venv*", "*.egg-info", "example_crate", "tests"
+        ),
+    )
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)])
+    (wheel,) = out.glob("buildrs-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def build_env(buildrs_wheel: Path) -> dict[str, str]:
+    """Environment for pip builds: finds buildrs locally, shares cargo's target dir."""
+    env = dict(os.environ)
+    env["PIP_FIND_LINKS"] = str(buildrs_wheel.parent)
+    env["CARGO_TARGET_DIR"] = str(SHARED_TARGET)
+    env["BUILDRS_PROFILE"] = "dev"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env.pop("PYTHONPATH", None)
+    env.pop("CARGO", None)
+    return env
+
+
+@dataclass
+class Venv:
+    path: Path
+    env: dict[str, str]
+
+    @property
+    def python(self) -> Path:
+        sub = "Scripts" if sys.platform == "win32" else "bin"
+        return self.path / sub / ("python.exe" if sys.platform == "win32" else "python")
+
+    @property
+    def bin(self) -> Path:
+        return self.python.parent
+
+    def pip(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run(
+            [sys.executable, "-m", "pip", "--python", str(self.python), *args],
+            cwd=cwd,
+            env=self.env,
+            check=check,
+        )
+
+    def python_run(self, code: str, cwd: Path | None = None) -> str:
+        return run([str(self.python), "-c", code], cwd=cwd or self.path, env=self.env).stdout
+
+
+@pytest.fixture
+def fresh_venv(tmp_path: Path, build_env: dict[str, str]) -> Iterator[Venv]:
+    """An empty virtual environment (no pip of its own: the test's pip drives it)."""
+    path = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=sys.platform != "win32").create(path)
+    yield Venv(path, build_env)
+
+
+@pytest.fixture
+def copy_project(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Copy a fixture project (or the example crate) into tmp_path and return its path."""
+
+    def copy(source: Path, name: str | None = None) -> Path:
+        dest = tmp_path / (name or source.name)
+        shutil.copytree(
+            source,
+            dest,
+            ignore=shutil.ignore_patterns("target", "build", "*.egg-info", "*.so", "__pycache__"),
+        )
+        return dest
+
+    return copy

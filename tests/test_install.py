@@ -1,0 +1,61 @@
+"""Atomic installation and generated files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from buildrs.errors import ArtifactError
+from buildrs.install import copy_generated, install_file
+
+
+def test_install_replaces_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
+    source = tmp_path / "lib_native.so"
+    source.write_bytes(b"new")
+    dest = tmp_path / "pkg" / "_native.so"
+    dest.parent.mkdir()
+    dest.write_bytes(b"old")
+    held = dest.open("rb")  # a loaded module keeps its file
+    install_file(source, dest)
+    assert dest.read_bytes() == b"new"
+    assert held.read() == b"old"
+    held.close()
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["_native.so"]
+
+
+def test_install_executable_mode(tmp_path: Path) -> None:
+    source = tmp_path / "tool"
+    source.write_bytes(b"#!")
+    source.chmod(0o644)
+    dest = install_file(source, tmp_path / "bin" / "tool", executable=True)
+    assert os.access(dest, os.X_OK)
+
+
+def test_failed_copy_keeps_old_file(tmp_path: Path) -> None:
+    dest = tmp_path / "_native.so"
+    dest.write_bytes(b"old")
+    with pytest.raises(FileNotFoundError):
+        install_file(tmp_path / "missing.so", dest)
+    assert dest.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["_native.so"]
+
+
+def test_copy_generated(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "schemas").mkdir(parents=True)
+    (out / "version.txt").write_text("1.0")
+    (out / "schemas" / "a.json").write_text("{}")
+    root = tmp_path / "build"
+    written = copy_generated(
+        out, {"version.txt": "pkg", "schemas": "pkg.data"}, root, "RustExtension('pkg._native')"
+    )
+    assert sorted(p.relative_to(root).as_posix() for p in written) == [
+        "pkg/data/schemas/a.json",
+        "pkg/version.txt",
+    ]
+    with pytest.raises(ArtifactError, match="'nope.txt' was not written by the build script"):
+        copy_generated(out, {"nope.txt": "pkg"}, root, "x")
+    with pytest.raises(ArtifactError, match="there is no OUT_DIR"):
+        copy_generated(None, {"version.txt": "pkg"}, root, "x")

@@ -1,0 +1,436 @@
+"""Golden tests of the planning stage: exact cargo argv, env additions and file
+names for each platform, with the interpreter's values injected."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from buildrs import Binding, RustBin, RustExtension, Strip
+from buildrs.errors import ConfigError, ManifestError
+from buildrs.manifest import CrateInfo, Dependency
+from buildrs.plan import BuildOptions, plan
+from buildrs.platform import Platform
+
+MANIFEST = Path("/proj/Cargo.toml")
+JSON = "--message-format=json-render-diagnostics"
+
+LINUX = Platform(
+    os="linux",
+    ext_suffix=".cpython-311-x86_64-linux-gnu.so",
+    python="/usr/bin/python3.11",
+    python_version=(3, 11),
+)
+MACOS_X86 = Platform(
+    os="macos",
+    ext_suffix=".cpython-311-darwin.so",
+    python="/Library/Frameworks/Python.framework/Versions/3.11/bin/python3.11",
+    python_version=(3, 11),
+    macos_deployment_target="10.12",
+)
+MACOS_ARM64 = Platform(
+    os="macos",
+    ext_suffix=".cpython-312-darwin.so",
+    python="/opt/homebrew/bin/python3.12",
+    python_version=(3, 12),
+    macos_deployment_target="11.0",
+)
+WINDOWS_MSVC = Platform(
+    os="windows",
+    ext_suffix=".cp311-win_amd64.pyd",
+    python="C:\\Python311\\python.exe",
+    python_version=(3, 11),
+)
+WINDOWS_GNU = Platform(
+    os="windows",
+    ext_suffix=".cp311-win_amd64.pyd",
+    python="/usr/bin/python3.11",
+    python_version=(3, 11),
+    target="x86_64-pc-windows-gnu",
+    wheel_platform="win_amd64",
+)
+LINUX_AARCH64 = Platform(
+    os="linux",
+    ext_suffix=".cpython-311-aarch64-linux-gnu.so",
+    python="/usr/bin/python3.11",
+    python_version=(3, 11),
+    target="aarch64-unknown-linux-gnu",
+    wheel_platform="linux_aarch64",
+)
+
+
+def crate(
+    lib: str | None = "_native",
+    pyo3: str | None = "0.30.1",
+    pyo3_features: tuple[str, ...] = (),
+    features: dict[str, tuple[str, ...]] | None = None,
+    bins: tuple[str, ...] = (),
+    cpython: bool = False,
+) -> CrateInfo:
+    deps = {}
+    if pyo3 is not None:
+        deps["pyo3"] = Dependency("pyo3", "pyo3", pyo3, pyo3_features, pyo3)
+    if cpython:
+        deps["cpython"] = Dependency("cpython", "cpython", "0.7", (), "0.7.2")
+    return CrateInfo(
+        manifest_path=MANIFEST,
+        package_name="demo",
+        lib_name=lib,
+        crate_types=("cdylib",),
+        bins=bins,
+        features=features or {},
+        dependencies=deps,
+    )
+
+
+def ext(target: str = "pkg._native", **kwargs: object) -> RustExtension:
+    return RustExtension(target, "Cargo.toml", **kwargs)  # type: ignore[arg-type]
+
+
+LIB_HEAD = ["rustc", "--lib", JSON, "--manifest-path", str(MANIFEST)]
+PYO3_ENV = {"PYO3_BUILD_EXTENSION_MODULE": "1"}
+MAC_LINK = [
+    "-C",
+    "link-arg=-undefined",
+    "-C",
+    "link-arg=dynamic_lookup",
+    "-C",
+]
+
+CASES = [
+    pytest.param(
+        ext(),
+        crate(),
+        LINUX,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-pyo3-release",
+    ),
+    pytest.param(
+        ext(),
+        crate(),
+        LINUX,
+        BuildOptions(default_profile="dev"),
+        [*LIB_HEAD, "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-inplace-dev",
+    ),
+    pytest.param(
+        ext(debug=False),
+        crate(),
+        LINUX,
+        BuildOptions(profile="bench-lto"),
+        [*LIB_HEAD, "--profile", "bench-lto", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-forced-custom-profile",
+    ),
+    pytest.param(
+        ext(),
+        crate(pyo3="0.22.6"),
+        LINUX,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--features", "pyo3/extension-module", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-old-pyo3-gets-feature",
+    ),
+    pytest.param(
+        ext(features=["simd", "fast"]),
+        crate(pyo3="0.22.6", pyo3_features=("extension-module",)),
+        LINUX,
+        BuildOptions(args=("--locked",)),
+        [*LIB_HEAD, "--release", "--features", "fast,simd", "--locked", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-feature-already-enabled-sorted-features",
+    ),
+    pytest.param(
+        ext(env={"RUSTFLAGS_EXTRA": "1", "PYO3_PYTHON": "/custom/python"}),
+        crate(pyo3_features=("abi3-py39",)),
+        LINUX,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "/custom/python", **PYO3_ENV, "RUSTFLAGS_EXTRA": "1"},
+        "_native.abi3.so",
+        id="linux-abi3-and-user-env-wins",
+    ),
+    pytest.param(
+        ext(strip=Strip.All, native=True, rustc_flags=["-Cdebuginfo=1"], quiet=True),
+        crate(),
+        LINUX,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--quiet",
+            "--crate-type",
+            "cdylib",
+            "--",
+            "-Cdebuginfo=1",
+            "-C",
+            "target-cpu=native",
+            "-C",
+            "strip=symbols",
+        ],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-strip-native-rustc-flags",
+    ),
+    pytest.param(
+        ext(),
+        crate(),
+        MACOS_X86,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--crate-type",
+            "cdylib",
+            "--",
+            *MAC_LINK,
+            "link-args=-Wl,-install_name,@rpath/_native.cpython-311-darwin.so",
+        ],
+        {
+            "PYO3_PYTHON": "/Library/Frameworks/Python.framework/Versions/3.11/bin/python3.11",
+            **PYO3_ENV,
+            "MACOSX_DEPLOYMENT_TARGET": "10.12",
+        },
+        "_native.cpython-311-darwin.so",
+        id="macos-x86_64",
+    ),
+    pytest.param(
+        ext(),
+        crate(pyo3_features=("abi3-py310",)),
+        MACOS_ARM64,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--crate-type",
+            "cdylib",
+            "--",
+            *MAC_LINK,
+            "link-args=-Wl,-install_name,@rpath/_native.abi3.so",
+        ],
+        {
+            "PYO3_PYTHON": "/opt/homebrew/bin/python3.12",
+            **PYO3_ENV,
+            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+        },
+        "_native.abi3.so",
+        id="macos-arm64-abi3",
+    ),
+    pytest.param(
+        ext(),
+        crate(),
+        WINDOWS_MSVC,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "C:\\Python311\\python.exe", **PYO3_ENV},
+        "_native.cp311-win_amd64.pyd",
+        id="windows-msvc",
+    ),
+    pytest.param(
+        ext(),
+        crate(pyo3_features=("abi3",)),
+        WINDOWS_MSVC,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
+        {"PYO3_PYTHON": "C:\\Python311\\python.exe", **PYO3_ENV},
+        "_native.pyd",
+        id="windows-msvc-abi3",
+    ),
+    pytest.param(
+        ext(),
+        crate(),
+        WINDOWS_GNU,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--target",
+            "x86_64-pc-windows-gnu",
+            "--crate-type",
+            "cdylib",
+        ],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cp311-win_amd64.pyd",
+        id="windows-gnu-cross",
+    ),
+    pytest.param(
+        ext(),
+        crate(),
+        LINUX_AARCH64,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--target",
+            "aarch64-unknown-linux-gnu",
+            "--crate-type",
+            "cdylib",
+        ],
+        {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
+        "_native.cpython-311-aarch64-linux-gnu.so",
+        id="linux-aarch64-cross",
+    ),
+    pytest.param(
+        ext("ffi_demo._ffi", binding=Binding.NoBinding),
+        crate(lib="_ffi", pyo3=None),
+        MACOS_X86,
+        BuildOptions(),
+        [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
+        {"MACOSX_DEPLOYMENT_TARGET": "10.12"},
+        "_ffi.cpython-311-darwin.so",
+        id="macos-nobinding-no-python-link-args",
+    ),
+    pytest.param(
+        ext("cpy._native", binding=Binding.RustCPython),
+        crate(pyo3=None, cpython=True),
+        LINUX,
+        BuildOptions(),
+        [
+            *LIB_HEAD,
+            "--release",
+            "--features",
+            "cpython/extension-module",
+            "--crate-type",
+            "cdylib",
+        ],
+        {"PYTHON_SYS_EXECUTABLE": "/usr/bin/python3.11"},
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        id="linux-rust-cpython",
+    ),
+    pytest.param(
+        ext("pkg.tools.hello-world", binding=Binding.Exec),
+        crate(bins=("hello-world",)),
+        WINDOWS_MSVC,
+        BuildOptions(),
+        ["build", "--bin", "hello-world", JSON, "--manifest-path", str(MANIFEST), "--release"],
+        {"PYO3_PYTHON": "C:\\Python311\\python.exe"},
+        "hello-world.exe",
+        id="windows-exec-in-package",
+    ),
+]
+
+
+@pytest.mark.parametrize(("target", "info", "platform", "options", "argv", "env", "filename"), CASES)
+def test_plan_golden(
+    target: RustExtension,
+    info: CrateInfo,
+    platform: Platform,
+    options: BuildOptions,
+    argv: list[str],
+    env: dict[str, str],
+    filename: str,
+) -> None:
+    (invocation,) = plan([target], {Path("Cargo.toml"): info}, platform, options)
+    assert list(invocation.args) == argv
+    assert dict(invocation.env) == env
+    assert [t.filename for t in invocation.targets] == [filename]
+    assert invocation.manifest_path == MANIFEST
+
+
+def test_abi3_from_crate_feature_chain() -> None:
+    """A crate feature (on by default) that turns on pyo3's abi3-py39 gives an abi3 module."""
+    info = crate(features={"default": ("stable-abi",), "stable-abi": ("pyo3/abi3-py39",)})
+    (invocation,) = plan([ext()], {Path("Cargo.toml"): info}, LINUX)
+    assert invocation.targets[0].abi3 == (3, 9)
+    assert invocation.targets[0].filename == "_native.abi3.so"
+    no_default = ext(args=["--no-default-features"])
+    (invocation,) = plan([no_default], {Path("Cargo.toml"): info}, LINUX)
+    assert invocation.targets[0].abi3 is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "pyo3_features", "expected"),
+    [
+        ("auto", (), None),
+        ("auto", ("abi3-py38", "abi3-py310"), (3, 8)),
+        (False, ("abi3-py39",), None),
+        (True, (), (3, 11)),
+        ("cp37", (), (3, 7)),
+        ("py310", ("abi3-py39",), (3, 10)),
+    ],
+)
+def test_py_limited_api_setting(
+    setting: object, pyo3_features: tuple[str, ...], expected: tuple[int, int] | None
+) -> None:
+    info = crate(pyo3_features=pyo3_features)
+    (invocation,) = plan([ext(py_limited_api=setting)], {Path("Cargo.toml"): info}, LINUX)
+    assert invocation.targets[0].abi3 == expected
+
+
+def test_abi3_not_used_on_pypy_or_free_threaded() -> None:
+    info = crate(pyo3_features=("abi3-py39",))
+    pypy = replace(LINUX, implementation="pypy", ext_suffix=".pypy310-pp73-x86_64-linux-gnu.so")
+    (invocation,) = plan([ext()], {Path("Cargo.toml"): info}, pypy)
+    assert invocation.targets[0].filename == "_native.pypy310-pp73-x86_64-linux-gnu.so"
+    free = replace(LINUX, free_threaded=True, ext_suffix=".cpython-313t-x86_64-linux-gnu.so")
+    (invocation,) = plan([ext()], {Path("Cargo.toml"): info}, free)
+    assert invocation.targets[0].filename == "_native.cpython-313t-x86_64-linux-gnu.so"
+
+
+def test_bins_of_one_crate_share_one_cargo_build() -> None:
+    info = crate(bins=("wc", "grep", "tool"))
+    targets = [
+        RustBin("wc", "Cargo.toml"),
+        RustBin("grep", "Cargo.toml"),
+        RustBin("tool", "Cargo.toml", strip=Strip.Debug),
+    ]
+    strip, build = plan(targets, {Path("Cargo.toml"): info}, LINUX)
+    assert list(strip.args) == [
+        "rustc",
+        "--bin",
+        "tool",
+        JSON,
+        "--manifest-path",
+        str(MANIFEST),
+        "--release",
+        "--",
+        "-C",
+        "strip=debuginfo",
+    ]
+    assert list(build.args) == [
+        "build",
+        "--bin",
+        "wc",
+        "--bin",
+        "grep",
+        JSON,
+        "--manifest-path",
+        str(MANIFEST),
+        "--release",
+    ]
+    assert [t.filename for t in build.targets] == ["wc", "grep"]
+    assert all(t.is_script and t.package_parts == () for t in build.targets)
+    assert "PYO3_BUILD_EXTENSION_MODULE" not in build.env
+
+
+@pytest.mark.parametrize(
+    ("target", "info", "message"),
+    [
+        (
+            ext("pkg._native"),
+            crate(lib="other"),
+            "[lib] name is 'other', but target 'pkg._native' ends in '_native'",
+        ),
+        (ext("pkg._native"), crate(lib="other"), "or name the target 'pkg.other'"),
+        (ext(), crate(lib=None), "has no library target"),
+        (RustBin("wc", "Cargo.toml"), crate(bins=("grep",)), "has no binary named 'wc'"),
+        (ext(args=["--", "-Copt-level=3"]), crate(), "args contains '--'"),
+        (ext(py_limited_api="banana"), crate(), "py_limited_api must be"),
+    ],
+)
+def test_plan_errors(target: RustExtension, info: CrateInfo, message: str) -> None:
+    with pytest.raises((ManifestError, ConfigError)) as caught:
+        plan([target], {Path("Cargo.toml"): info}, LINUX)
+    assert message in str(caught.value)
+    if isinstance(caught.value, ManifestError):
+        assert str(MANIFEST) in str(caught.value)
