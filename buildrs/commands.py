@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from setuptools import Command
-from setuptools.command.build_ext import build_ext as _setuptools_build_ext
 
 from . import cargo, process
 from .errors import ConfigError
@@ -193,4 +192,22 @@ def make_bdist_wheel(base: type[Any]) -> type[Any]:
     return bdist_wheel
 
 
-default_build_ext = _setuptools_build_ext
+def make_install_scripts(base: type[Any]) -> type[Any]:
+    """An ``install_scripts`` that also installs the Rust binaries ``build_rust`` put in
+    the build_scripts directory (setuptools copies that directory only when the
+    distribution declares Python scripts)."""
+
+    class install_scripts(base):  # type: ignore[misc]
+        def run(self) -> None:
+            super().run()
+            if self.distribution.scripts or not os.path.isdir(self.build_dir):
+                return
+            if os.path.exists(self.install_dir) and os.path.samefile(
+                self.build_dir, self.install_dir
+            ):
+                return
+            copied = self.copy_tree(self.build_dir, self.install_dir)
+            self.outfiles = [*getattr(self, "outfiles", []), *copied]
+
+    install_scripts.__name__ = install_scripts.__qualname__ = "install_scripts"
+    return install_scripts

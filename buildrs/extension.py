@@ -187,9 +187,7 @@ class RustExtension:
         return self.binding is Binding.Exec
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.target!r}, {self.path!r}, binding={self.binding!r})"
-        )
+        return f"{type(self).__name__}({self.target!r}, {self.path!r}, binding={self.binding!r})"
 
 
 class RustBin(RustExtension):

@@ -265,8 +265,8 @@ def read_crate(manifest_path: Path) -> CrateInfo:
         if isinstance(value, list)
     }
     build = package.get("build")
-    has_build_script = (
-        isinstance(build, str) or (build is not False and (crate_dir / "build.rs").is_file())
+    has_build_script = isinstance(build, str) or (
+        build is not False and (crate_dir / "build.rs").is_file()
     )
     return CrateInfo(
         manifest_path=manifest_path,

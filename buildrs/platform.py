@@ -12,7 +12,6 @@ import sys
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import ConfigError
 
@@ -128,19 +127,6 @@ def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) 
     return f"{system}_{_WHEEL_ARCH.get(arch, arch)}"
 
 
-def _stable_python() -> str:
-    """An interpreter path that stays the same across isolated builds.
-
-    pip's isolated builds run in a fresh environment each time; pointing PyO3 at
-    the base interpreter (the same Python, with the same configuration) keeps
-    cargo from re-running pyo3's build scripts and recompiling pyo3 every build.
-    """
-    base = getattr(sys, "_base_executable", None)
-    if isinstance(base, str) and base and Path(base).is_file():
-        return base
-    return sys.executable
-
-
 def _host_os() -> str:
     if sys.platform == "darwin":
         return "macos"
@@ -181,7 +167,7 @@ def detect(target: str | None = None, environ: Mapping[str, str] | None = None) 
     return Platform(
         os=system,
         ext_suffix=ext_suffix,
-        python=env.get("PYO3_PYTHON") or _stable_python(),
+        python=env.get("PYO3_PYTHON") or sys.executable,
         python_version=version,
         implementation=sys.implementation.name,
         target=target,

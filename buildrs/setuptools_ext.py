@@ -15,7 +15,7 @@ from typing import Any
 
 from setuptools import find_packages
 
-from .commands import make_bdist_wheel, make_build_ext, project_dir
+from .commands import make_bdist_wheel, make_build_ext, make_install_scripts, project_dir
 from .config import BuildrsConfig, load_pyproject
 from .errors import ConfigError
 from .extension import RustExtension
@@ -67,11 +67,18 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
     setattr(dist, _WIRED, True)
     # A distribution with compiled code: platform-tagged wheels, build_ext runs.
     dist.has_ext_modules = lambda: True
-    if any(t.is_bin and t.script for t in current):
-        dist.has_scripts = lambda: True
     from setuptools.command.bdist_wheel import bdist_wheel
     from setuptools.command.build_ext import build_ext
+    from setuptools.command.install_scripts import install_scripts
 
+    if any(t.is_bin and t.script for t in current):
+        # Rust binaries go straight into build_scripts' directory; install_scripts
+        # (and so the wheel's .data/scripts) only runs when the distribution has scripts.
+        dist.scripts = list(dist.scripts or [])
+        dist.has_scripts = lambda: True
+        dist.cmdclass["install_scripts"] = make_install_scripts(
+            dist.cmdclass.get("install_scripts", install_scripts)
+        )
     dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
     dist.cmdclass["bdist_wheel"] = make_bdist_wheel(dist.cmdclass.get("bdist_wheel", bdist_wheel))
 

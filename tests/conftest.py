@@ -61,7 +61,19 @@ def buildrs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ".git", "target", "build", "dist", ".venv*", "*.egg-info", "example_crate", "tests"
         ),
     )
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(src),
+        ]
+    )
     (wheel,) = out.glob("buildrs-*.whl")
     return wheel
 
@@ -93,7 +105,9 @@ class Venv:
     def bin(self) -> Path:
         return self.python.parent
 
-    def pip(self, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def pip(
+        self, *args: str, cwd: Path | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return run(
             [sys.executable, "-m", "pip", "--python", str(self.python), *args],
             cwd=cwd,

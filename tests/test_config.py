@@ -83,8 +83,7 @@ def test_full_table_parses_into_targets() -> None:
         ),
         (
             {"ext-modules": [{"target": "a._b", "features": "x"}]},
-            "pyproject.toml: [[tool.buildrs.ext-modules]][0].features: expected a list of "
-            "strings",
+            "pyproject.toml: [[tool.buildrs.ext-modules]][0].features: expected a list of strings",
         ),
         (
             {"ext-modules": [{"target": "a._b", "binding": "pyo4"}]},

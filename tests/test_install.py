@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,9 @@ def test_copy_generated(tmp_path: Path) -> None:
         "pkg/data/schemas/a.json",
         "pkg/version.txt",
     ]
-    with pytest.raises(ArtifactError, match="'nope.txt' was not written by the build script"):
+    with pytest.raises(
+        ArtifactError, match=re.escape("'nope.txt' was not written by the build script")
+    ):
         copy_generated(out, {"nope.txt": "pkg"}, root, "x")
     with pytest.raises(ArtifactError, match="there is no OUT_DIR"):
         copy_generated(None, {"version.txt": "pkg"}, root, "x")

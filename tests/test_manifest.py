@@ -68,7 +68,11 @@ def test_lib_section_pyo3_and_lock(tmp_path: Path) -> None:
         """,
     )
     info = read_crate(tmp_path)
-    assert (info.lib_name, info.crate_types, info.bins) == ("_native", ("cdylib", "rlib"), ("tool",))
+    assert (info.lib_name, info.crate_types, info.bins) == (
+        "_native",
+        ("cdylib", "rlib"),
+        ("tool",),
+    )
     dep = info.dependencies["pyo3"]
     assert (dep.key, dep.version_req, dep.locked_version, dep.version) == (
         "py",

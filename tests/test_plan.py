@@ -320,7 +320,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("target", "info", "platform", "options", "argv", "env", "filename"), CASES)
+@pytest.mark.parametrize(
+    ("target", "info", "platform", "options", "argv", "env", "filename"), CASES
+)
 def test_plan_golden(
     target: RustExtension,
     info: CrateInfo,

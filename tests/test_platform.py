@@ -14,7 +14,12 @@ from buildrs.platform import detect, ext_suffix_for, os_of_triple, wheel_platfor
     ("triple", "os_name", "suffix", "wheel_platform"),
     [
         ("x86_64-unknown-linux-gnu", "linux", ".cpython-311-x86_64-linux-gnu.so", "linux_x86_64"),
-        ("aarch64-unknown-linux-gnu", "linux", ".cpython-311-aarch64-linux-gnu.so", "linux_aarch64"),
+        (
+            "aarch64-unknown-linux-gnu",
+            "linux",
+            ".cpython-311-aarch64-linux-gnu.so",
+            "linux_aarch64",
+        ),
         ("i686-unknown-linux-gnu", "linux", ".cpython-311-i386-linux-gnu.so", "linux_i686"),
         (
             "armv7-unknown-linux-gnueabihf",
@@ -43,6 +48,7 @@ def test_detect_host_uses_sysconfig() -> None:
     assert platform.python_version == sys.version_info[:2]
     assert platform.target is None
     assert platform.wheel_platform is None
+    assert platform.python == sys.executable
 
 
 def test_detect_cross_target_and_pyo3_python_override() -> None:
@@ -56,10 +62,3 @@ def test_detect_cross_target_and_pyo3_python_override() -> None:
     assert platform.python == "/x/python"
     assert platform.exe_suffix == ".exe"
     assert platform.abi3_suffix == ".pyd"
-
-
-def test_detect_uses_a_stable_interpreter_path() -> None:
-    """Inside a venv PyO3 is pointed at the base interpreter, which every isolated
-    build shares, so pyo3's build script does not re-run for each build."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    assert detect(environ={}).python == base

@@ -1,0 +1,3 @@
+from ._ext import double
+
+__all__ = ["double"]

@@ -1,0 +1,228 @@
+"""Real builds: real pip (with build isolation), real cargo, real imports."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CRATES, EXAMPLE, Venv, run
+
+pytestmark = pytest.mark.integration
+
+EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
+TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def wheel_build(project: Path, out: Path, env: dict[str, str], *extra: str) -> Path:
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *extra, str(project)],
+        env=env,
+    )
+    (wheel,) = out.glob("*.whl")
+    return wheel
+
+
+def test_example_wheel_is_tagged_installs_and_imports(
+    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(EXAMPLE)
+    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    platform_tag = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+    assert wheel.name == f"example_crate-0.1.0-{TAG}-{TAG}-{platform_tag}.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        wheel_meta = archive.read("example_crate-0.1.0.dist-info/WHEEL").decode()
+    assert f"example_crate/_native{EXT_SUFFIX}" in names
+    assert "example_crate/__init__.py" in names
+    assert "Root-Is-Purelib: false" in wheel_meta
+    fresh_venv.pip("install", str(wheel))
+    out = fresh_venv.python_run("import example_crate; print(example_crate.sum_as_string(5, 20))")
+    assert out.strip() == "25"
+
+
+def test_python_m_build_wheel(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
+    project = copy_project(EXAMPLE)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--outdir",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        env=build_env,
+    )
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert f"example_crate/_native{EXT_SUFFIX}" in archive.namelist()
+
+
+def test_editable_install_builds_in_place(
+    copy_project, fresh_venv: Venv, build_env: dict[str, str]
+) -> None:
+    project = copy_project(EXAMPLE)
+    fresh_venv.pip("install", "-e", str(project))
+    built = project / "python" / "example_crate" / f"_native{EXT_SUFFIX}"
+    assert built.is_file()
+    out = fresh_venv.python_run(
+        "import example_crate, example_crate._native as n; "
+        "print(n.__file__); print(example_crate.sum_as_string(2, 3))"
+    )
+    assert out.split() == [str(built), "5"]
+
+
+def test_setup_py_build_ext_inplace(copy_project, build_env: dict[str, str]) -> None:
+    project = copy_project(CRATES / "setuppy")
+    result = run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=project, env=build_env)
+    assert "running build_rust" in result.stdout + result.stderr
+    built = project / "setuppy_pkg" / f"_ext{EXT_SUFFIX}"
+    assert built.is_file()
+    out = run(
+        [sys.executable, "-c", "import setuppy_pkg; print(setuppy_pkg.double(21))"],
+        cwd=project,
+        env=build_env,
+    )
+    assert out.stdout.strip() == "42"
+
+
+def test_setup_py_project_wheel_through_pip(
+    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "setuppy")
+    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    fresh_venv.pip("install", str(wheel))
+    assert fresh_venv.python_run("import setuppy_pkg; print(setuppy_pkg.double(4))").strip() == "8"
+
+
+def test_cargo_runs_once_per_build(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
+    """A pyproject-declared extension is built by exactly one cargo process."""
+    project = copy_project(EXAMPLE)
+    log = tmp_path / "cargo-calls.log"
+    wrapper = tmp_path / "cargo-wrapper"
+    real = shutil.which("cargo")
+    assert real
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    env = {**build_env, "CARGO": str(wrapper)}
+    wheel_build(project, tmp_path / "dist", env)
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1, calls
+    assert calls[0].startswith("rustc --lib --message-format=json-render-diagnostics")
+
+
+def test_nobinding_cdylib_bin_and_generated_file(
+    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert f"ffi_demo/_ffi{EXT_SUFFIX}" in names
+    assert "ffi_demo/build_info.txt" in names
+    assert "ffi_demo-0.1.0.data/scripts/ffi-hello" in names
+    fresh_venv.pip("install", str(wheel))
+    out = fresh_venv.python_run(
+        "import ffi_demo; print(ffi_demo.add(40, 2), ffi_demo.build_info())"
+    )
+    assert out.strip() == "42 ffi-demo 0.1.0"
+    hello = run([str(fresh_venv.bin / "ffi-hello"), "pip"])
+    assert hello.stdout.strip() == "hello, pip, from rust"
+
+
+def test_clean_rust_runs_cargo_clean(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    own_target = tmp_path / "own-target"
+    env = {**build_env, "CARGO_TARGET_DIR": str(own_target)}
+    (project / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    run([sys.executable, "setup.py", "build_rust", "--inplace"], cwd=project, env=env)
+    assert (own_target / "debug").is_dir()
+    run([sys.executable, "setup.py", "clean_rust"], cwd=project, env=env)
+    assert not own_target.exists() or not any(own_target.iterdir())
+
+
+# --- failures: one clear paragraph, never a traceback or cargo's JSON -----------------
+
+
+def failing_build(project: Path, env: dict[str, str], tmp_path: Path) -> str:
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        env=env,
+        check=False,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert '{"reason"' not in output
+    assert not list((tmp_path / "dist").glob("*.whl")) if (tmp_path / "dist").exists() else True
+    return output
+
+
+def test_compile_error_shows_rustc_diagnostics(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    lib = project / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("a + b", "a + undefined_name"))
+    output = failing_build(project, build_env, tmp_path)
+    assert "error[E0425]: cannot find value `undefined_name` in this scope" in output
+    assert "failed with exit code 101" in output
+
+
+def test_missing_cargo_explains_how_to_install(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    env = {**build_env, "CARGO": str(tmp_path / "no-such-cargo")}
+    output = failing_build(project, env, tmp_path)
+    assert "cargo was not found" in output
+    assert "rustup" in output
+    assert "CARGO environment variable" in output
+
+
+def test_lib_name_mismatch_names_cargo_toml(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"ffi_demo._ffi"', '"ffi_demo._other"'))
+    output = failing_build(project, build_env, tmp_path)
+    assert f"{project / 'Cargo.toml'}: [lib] name is '_ffi', but target 'ffi_demo._other'" in output
+
+
+def test_unknown_config_key_suggests_fix(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('binding = "NoBinding"', 'bindng = "NoBinding"')
+    )
+    output = failing_build(project, build_env, tmp_path)
+    assert "unknown key 'bindng' — did you mean 'binding'?" in output
+
+
+def test_source_tree_is_left_clean_by_wheel_build(
+    build_env: dict[str, str], tmp_path: Path, copy_project
+) -> None:
+    """Building a wheel writes no extension module into the sources."""
+    project = copy_project(CRATES / "ffi")
+    wheel_build(project, tmp_path / "dist", build_env)
+    assert not list((project / "ffi_demo").glob("_ffi*"))
