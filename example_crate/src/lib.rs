@@ -1,13 +1,9 @@
-use pyo3::prelude::*;
+//! The Rust side of `example_crate`.
+//!
+//! `wordcount` is plain Rust, shared by the Python module and the `example-wc`
+//! command line tool; everything under `python` is the PyO3 binding.
 
-/// Formats the sum of two numbers as a string.
-#[pyfunction]
-fn sum_as_string(a: usize, b: usize) -> PyResult<String> {
-    Ok((a + b).to_string())
-}
+pub mod wordcount;
 
-#[pymodule]
-fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(sum_as_string, m)?)?;
-    Ok(())
-}
+#[cfg(feature = "python")]
+mod python;

@@ -1,0 +1,74 @@
+"""example_crate, built and installed by buildrs through pip, passes its own test
+suite, and mypy accepts its stubs against that suite's usage."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, Venv, run
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]
+) -> tuple[Venv, Path]:
+    """A venv with example_crate installed from a wheel that pip built from a copy."""
+    import venv
+
+    root = tmp_path_factory.mktemp("example")
+    project = root / "example_crate"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("target", "*.egg-info", "*.so"))
+    env_dir = root / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
+    environment = Venv(env_dir, build_env)
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(root / "dist"), str(project)],
+        env=build_env,
+    )
+    (wheel,) = (root / "dist").glob("*.whl")
+    environment.pip("install", str(wheel), "pytest", "mypy")
+    # The sources must not be importable from the test run: only the installed package.
+    shutil.rmtree(project / "python")
+    return environment, project
+
+
+def test_example_suite_passes_against_installed_package(installed: tuple[Venv, Path]) -> None:
+    environment, project = installed
+    result = run(
+        [str(environment.python), "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=environment.env,
+    )
+    assert " passed" in result.stdout and " failed" not in result.stdout, result.stdout
+    imported = environment.python_run("import example_crate._native as n; print(n.__file__)")
+    assert imported.startswith(str(environment.path)), imported
+
+
+def test_mypy_accepts_stubs_against_tests(installed: tuple[Venv, Path]) -> None:
+    environment, project = installed
+    result = run(
+        [str(environment.python), "-m", "mypy", "tests"],
+        cwd=project,
+        env=environment.env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success: no issues found" in result.stdout
+
+
+def test_stubs_match_the_compiled_module(installed: tuple[Venv, Path]) -> None:
+    """stubtest compares _native.pyi with the module's runtime signatures."""
+    environment, project = installed
+    result = run(
+        [str(environment.python), "-m", "mypy.stubtest", "example_crate._native"],
+        cwd=project,
+        env=environment.env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
