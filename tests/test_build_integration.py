@@ -102,7 +102,7 @@ def test_setup_py_project_wheel_through_pip(
 
 
 def test_cargo_runs_once_per_build(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
-    """A pyproject-declared extension is built by exactly one cargo process."""
+    """Each pyproject-declared target is built by exactly one cargo process."""
     project = copy_project(EXAMPLE)
     log = tmp_path / "cargo-calls.log"
     wrapper = tmp_path / "cargo-wrapper"
@@ -112,9 +112,11 @@ def test_cargo_runs_once_per_build(copy_project, build_env: dict[str, str], tmp_
     wrapper.chmod(0o755)
     env = {**build_env, "CARGO": str(wrapper)}
     wheel_build(project, tmp_path / "dist", env)
-    calls = log.read_text().splitlines()
-    assert len(calls) == 1, calls
-    assert calls[0].startswith("rustc --lib --message-format=json-render-diagnostics")
+    calls = sorted(log.read_text().splitlines())
+    # One process for the extension module, one for the command line tool.
+    assert len(calls) == 2, calls
+    assert calls[0].startswith("build --bin example-wc --message-format=json-render-diagnostics")
+    assert calls[1].startswith("rustc --lib --message-format=json-render-diagnostics")
 
 
 def test_nobinding_cdylib_bin_and_generated_file(
