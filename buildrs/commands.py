@@ -5,21 +5,44 @@
 from __future__ import annotations
 
 import os
+import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from setuptools import Command
 
 from . import cargo, process
+from .config import BuildrsConfig
 from .errors import ConfigError
 from .extension import RustExtension
 from .pipeline import Installed, Layout, build, read_crates
 from .plan import BuildOptions, abi3_floor, ext_manifest
 from .platform import Platform, detect
+from .sdist import cargo_files, is_module_artifact, vendor
 
-__all__ = ["build_rust", "clean_rust", "rust_targets", "wheel_abi3_floor"]
+__all__ = ["build_rust", "clean_rust", "options_from", "rust_targets", "wheel_abi3_floor"]
 
-PROFILE_ENV = "BUILDRS_PROFILE"
+
+def options_from(
+    config: BuildrsConfig,
+    environ: Mapping[str, str],
+    command_profile: str | None,
+    inplace: bool,
+) -> BuildOptions:
+    """Build options from, first match wins: the command line (``--profile``,
+    ``--debug``, ``--release``); ``--config-settings`` / ``BUILDRS_*`` variables;
+    then per target ``debug``; then ``[tool.buildrs]`` ``editable-profile`` (in-place
+    and editable builds, default ``dev``) or ``profile`` (others, default ``release``).
+    Features and cargo arguments from the environment add to each target's own."""
+    forced = command_profile or environ.get("BUILDRS_PROFILE") or None
+    if inplace:
+        default = config.editable_profile or "dev"
+    else:
+        default = config.profile or "release"
+    features = tuple(f for f in environ.get("BUILDRS_FEATURES", "").replace(",", " ").split() if f)
+    args = tuple(shlex.split(environ.get("BUILDRS_CARGO_ARGS", "")))
+    return BuildOptions(profile=forced, default_profile=default, features=features, args=args)
 
 
 def rust_targets(dist: Any) -> list[RustExtension]:
@@ -67,17 +90,14 @@ class build_rust(Command):
         self.set_undefined_options("build_scripts", ("build_dir", "build_scripts"))
 
     def build_options(self) -> BuildOptions:
-        """Profile precedence: --profile, --debug/--release, $BUILDRS_PROFILE,
-        then per target ``debug``, then the default of the kind of build."""
+        """Gather the build-wide options; see ``options_from`` for the precedence."""
         if self.debug and self.release:
             raise ConfigError("build_rust: --debug and --release cannot be used together")
-        forced = self.profile or (
-            "dev" if self.debug else "release" if self.release else os.environ.get(PROFILE_ENV)
+        command_profile = self.profile or (
+            "dev" if self.debug else "release" if self.release else None
         )
-        config = getattr(self.distribution, "buildrs_config", None)
-        configured = getattr(config, "profile", None)
-        default = "dev" if self.inplace else (configured or "release")
-        return BuildOptions(profile=forced or None, default_profile=default)
+        config = getattr(self.distribution, "buildrs_config", None) or BuildrsConfig()
+        return options_from(config, os.environ, command_profile, bool(self.inplace))
 
     def run(self) -> None:
         targets = rust_targets(self.distribution)
@@ -190,6 +210,50 @@ def make_bdist_wheel(base: type[Any]) -> type[Any]:
 
     bdist_wheel.__name__ = bdist_wheel.__qualname__ = "bdist_wheel"
     return bdist_wheel
+
+
+def make_sdist(base: type[Any]) -> type[Any]:
+    """An ``sdist`` that contains what cargo needs, optionally with vendored dependencies."""
+
+    class sdist(base):  # type: ignore[misc]
+        user_options: ClassVar[list[tuple[str, str | None, str]]] = [
+            *base.user_options,
+            ("vendor", None, "put the crates' dependencies into the sdist (cargo vendor)"),
+        ]
+        boolean_options: ClassVar[list[str]] = [*base.boolean_options, "vendor"]
+
+        def initialize_options(self) -> None:
+            super().initialize_options()
+            self.vendor: bool | None = None
+
+        def wants_vendor(self) -> bool:
+            if self.vendor is not None:
+                return bool(self.vendor)
+            setting = os.environ.get("BUILDRS_VENDOR", "").strip().lower()
+            if setting:
+                return setting in ("1", "true", "yes", "on")
+            config = getattr(self.distribution, "buildrs_config", None)
+            return bool(getattr(config, "vendor", False))
+
+        def make_distribution(self) -> None:
+            targets = rust_targets(self.distribution)
+            if targets:
+                extra = cargo_files(targets, project_dir(self.distribution), cargo.find_cargo())
+                # Built modules never ship in an sdist, even where MANIFEST.in grafts them.
+                files = [f for f in self.filelist.files if not is_module_artifact(f, targets)]
+                present = set(files)
+                self.filelist.files = files + [f for f in extra if f not in present]
+            super().make_distribution()
+
+        def make_release_tree(self, base_dir: str, files: list[str]) -> None:
+            super().make_release_tree(base_dir, files)
+            targets = rust_targets(self.distribution)
+            if targets and self.wants_vendor():
+                root = project_dir(self.distribution)
+                vendor(Path(base_dir), [root / t.path for t in targets], cargo.find_cargo(), root)
+
+    sdist.__name__ = sdist.__qualname__ = "sdist"
+    return sdist
 
 
 def make_install_scripts(base: type[Any]) -> type[Any]:

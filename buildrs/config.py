@@ -27,6 +27,10 @@ class BuildrsConfig:
     """``ext-modules`` then ``bins``, in file order."""
     profile: str | None = None
     """``profile``: the cargo profile for regular (wheel) builds."""
+    editable_profile: str | None = None
+    """``editable-profile``: the cargo profile for editable and in-place builds."""
+    vendor: bool = False
+    """``vendor``: put the crates' dependencies into the sdist (``cargo vendor``)."""
 
 
 def _suggest(key: str, allowed: list[str]) -> str:
@@ -111,7 +115,7 @@ _EXT_ONLY: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "generated-files": ("generated_files", _string_table),
 }
 _EXT_KEYS = {**_COMMON, **_EXT_ONLY}
-_TOP_KEYS = ["ext-modules", "bins", "profile"]
+_TOP_KEYS = ["ext-modules", "bins", "profile", "editable-profile", "vendor"]
 
 
 def _targets(
@@ -141,10 +145,17 @@ def parse_config(table: Mapping[str, Any], file: str = "pyproject.toml") -> Buil
     _check_keys(table, _TOP_KEYS, f"{file}: [tool.buildrs]")
     targets = _targets(table.get("ext-modules", []), "ext-modules", _EXT_KEYS, file)
     targets += _targets(table.get("bins", []), "bins", _COMMON, file)
-    profile = table.get("profile")
-    if profile is not None:
-        profile = _string(profile, f"{file}: [tool.buildrs].profile")
-    return BuildrsConfig(targets=tuple(targets), profile=profile)
+    where = f"{file}: [tool.buildrs]"
+    profiles = {
+        key: _string(table[key], f"{where}.{key}") if key in table else None
+        for key in ("profile", "editable-profile")
+    }
+    return BuildrsConfig(
+        targets=tuple(targets),
+        profile=profiles["profile"],
+        editable_profile=profiles["editable-profile"],
+        vendor=_bool(table.get("vendor", False), f"{where}.vendor"),
+    )
 
 
 def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | None]:

@@ -8,6 +8,7 @@ old file.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import stat
@@ -17,7 +18,11 @@ from pathlib import Path
 
 from .errors import ArtifactError
 
-__all__ = ["copy_generated", "install_file"]
+__all__ = ["copy_generated", "install_file", "remove_stale_modules"]
+
+log = logging.getLogger("buildrs")
+
+_MODULE_SUFFIXES = (".so", ".pyd")
 
 
 def install_file(source: Path, destination: Path, executable: bool = False) -> Path:
@@ -37,6 +42,23 @@ def install_file(source: Path, destination: Path, executable: bool = False) -> P
         temp.unlink(missing_ok=True)
         raise
     return destination
+
+
+def remove_stale_modules(module: Path) -> list[Path]:
+    """Remove other builds of the extension module ``module`` from its directory.
+
+    ``_native.abi3.so`` left by an earlier build would otherwise sit beside (and,
+    by import order, shadow or be shadowed by) ``_native.cpython-311-...so``.
+    Only files named ``<module name>.<tag>.so`` / ``.pyd`` are touched.
+    """
+    stem = module.name.split(".")[0]
+    removed = []
+    for sibling in module.parent.glob(f"{stem}.*"):
+        if sibling != module and sibling.suffix in _MODULE_SUFFIXES and sibling.is_file():
+            sibling.unlink()
+            log.info("buildrs: removed %s, an earlier build of the same module", sibling)
+            removed.append(sibling)
+    return removed
 
 
 def _umask() -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import cargo
 from .errors import BuildrsError
 from .extension import RustExtension
-from .install import copy_generated, install_file
+from .install import copy_generated, install_file, remove_stale_modules
 from .manifest import CrateInfo, read_crate
 from .plan import BuildOptions, CargoInvocation, PlannedTarget, plan
 from .platform import Platform
@@ -80,6 +80,8 @@ def _install(
         dest = install_file(
             source, layout.module_dir(package) / planned.filename, executable=planned.ext.is_bin
         )
+        if not planned.ext.is_bin:
+            remove_stale_modules(dest)
         regular = layout.build_lib.joinpath(*planned.package_parts, planned.filename)
         installed.append(Installed(dest, regular, planned))
         if planned.ext.generated_files:

@@ -15,7 +15,13 @@ from typing import Any
 
 from setuptools import find_packages
 
-from .commands import make_bdist_wheel, make_build_ext, make_install_scripts, project_dir
+from .commands import (
+    make_bdist_wheel,
+    make_build_ext,
+    make_install_scripts,
+    make_sdist,
+    project_dir,
+)
 from .config import BuildrsConfig, load_pyproject
 from .errors import ConfigError
 from .extension import RustExtension
@@ -70,6 +76,7 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
     from setuptools.command.bdist_wheel import bdist_wheel
     from setuptools.command.build_ext import build_ext
     from setuptools.command.install_scripts import install_scripts
+    from setuptools.command.sdist import sdist
 
     if any(t.is_bin and t.script for t in current):
         # Rust binaries go straight into build_scripts' directory; install_scripts
@@ -81,6 +88,7 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
         )
     dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
     dist.cmdclass["bdist_wheel"] = make_bdist_wheel(dist.cmdclass.get("bdist_wheel", bdist_wheel))
+    dist.cmdclass["sdist"] = make_sdist(dist.cmdclass.get("sdist", sdist))
 
 
 _PYTHON_ROOTS = ("python", ".", "src", "py")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from buildrs.errors import ArtifactError
-from buildrs.install import copy_generated, install_file
+from buildrs.install import copy_generated, install_file, remove_stale_modules
 
 
 def test_install_replaces_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -62,3 +62,28 @@ def test_copy_generated(tmp_path: Path) -> None:
         copy_generated(out, {"nope.txt": "pkg"}, root, "x")
     with pytest.raises(ArtifactError, match="there is no OUT_DIR"):
         copy_generated(None, {"version.txt": "pkg"}, root, "x")
+
+
+def test_remove_stale_modules_keeps_everything_else(tmp_path: Path) -> None:
+    names = [
+        "_native.cpython-311-x86_64-linux-gnu.so",
+        "_native.abi3.so",
+        "_native.cp311-win_amd64.pyd",
+        "_native.pyi",
+        "_native_helpers.so",
+        "other.abi3.so",
+        "__init__.py",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    removed = remove_stale_modules(tmp_path / "_native.cpython-311-x86_64-linux-gnu.so")
+    assert sorted(p.name for p in removed) == ["_native.abi3.so", "_native.cp311-win_amd64.pyd"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [
+            "_native.cpython-311-x86_64-linux-gnu.so",
+            "_native.pyi",
+            "_native_helpers.so",
+            "other.abi3.so",
+            "__init__.py",
+        ]
+    )

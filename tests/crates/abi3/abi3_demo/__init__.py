@@ -1,0 +1,3 @@
+from ._abi3demo import hello
+
+__all__ = ["hello"]
