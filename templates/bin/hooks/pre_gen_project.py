@@ -1,0 +1,1 @@
+../../pyo3/hooks/pre_gen_project.py

@@ -1,0 +1,173 @@
+"""Templates render into projects that pip builds with buildrs and whose own tests pass."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, Venv, run
+
+pytestmark = pytest.mark.integration
+
+CASES = [
+    pytest.param("pyo3", {}, "my_project", id="pyo3-defaults"),
+    pytest.param(
+        "pyo3",
+        {"abi3": "yes", "module_name": "fastcore", "python_floor": "3.10", "license": "Apache-2.0"},
+        "fastcore",
+        id="pyo3-abi3-other-module",
+    ),
+    pytest.param("cffi", {}, "my_project", id="cffi-defaults"),
+    pytest.param("cffi", {"module_name": "checksums"}, "checksums", id="cffi-other-module"),
+    pytest.param("bin", {}, None, id="bin-defaults"),
+    pytest.param("bin", {"command_name": "rwc"}, None, id="bin-other-command"),
+]
+
+
+def render(template: str, values: dict[str, str], dest: Path, env: dict[str, str]) -> Path:
+    answers = [f"{k}={v}" for k, v in values.items()]
+    argv = [sys.executable, "-m", "buildrs", "new", str(dest), "--template", template, "--no-input"]
+    result = run([*argv, *answers], env=env)
+    assert f"created {dest}" in result.stdout
+    return dest
+
+
+@pytest.mark.parametrize(("template", "values", "module"), CASES)
+def test_rendered_project_builds_and_passes_its_tests(
+    template: str,
+    values: dict[str, str],
+    module: str | None,
+    build_env: dict[str, str],
+    fresh_venv: Venv,
+    tmp_path: Path,
+) -> None:
+    project = render(template, values, tmp_path / "my-project", build_env)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "wheels.yml").read_text())
+    steps = workflow["jobs"]["wheels"]["steps"]
+    assert any(str(step.get("uses", "")).startswith("pypa/cibuildwheel") for step in steps)
+    assert {"ubuntu-latest", "macos-latest", "windows-latest"} <= set(
+        workflow["jobs"]["wheels"]["strategy"]["matrix"]["os"]
+    )
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        env=build_env,
+    )
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    if values.get("abi3") == "yes":
+        assert "-cp310-abi3-" in wheel.name
+        assert f"{module}/_native.abi3.so" in names
+    if template == "bin":
+        command = values.get("command_name", "my-project")
+        assert f"my_project-0.1.0.data/scripts/{command}" in names
+    fresh_venv.pip("install", str(wheel), "pytest")
+    # Only the installed package may be imported: take the sources away.
+    shutil.rmtree(project / "python", ignore_errors=True)
+    result = run(
+        [str(fresh_venv.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=fresh_venv.env,
+    )
+    assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
+
+
+def test_cookiecutter_renders_the_template_directly(
+    tmp_path: Path, build_env: dict[str, str]
+) -> None:
+    run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            str(ROOT / "templates" / "pyo3"),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            "project_name=Direct Use",
+        ],
+        env=build_env,
+    )
+    assert (tmp_path / "direct-use" / "python" / "direct_use" / "__init__.py").is_file()
+    assert (
+        'target = "direct_use._native"' in (tmp_path / "direct-use" / "pyproject.toml").read_text()
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["module_name=1bad-name"],
+            "error: module_name '1bad-name' is not a Python identifier; use e.g. 'bad_name'",
+        ),
+        (["project_slug=has space"], "error: project_slug 'has space' must be lower case letters"),
+        (["python_floor=3.7"], "error: python_floor '3.7' must be 3.9 or later"),
+        (
+            ["modul_name=x"],
+            "error: template 'pyo3' has no key 'modul_name' — did you mean 'module_name'?",
+        ),
+        (["abi3=maybe"], "error: abi3='maybe' is not one of the choices: no, yes"),
+        (["--template", "pyo4"], "invalid choice: 'pyo4'"),
+        (["oops"], "expected key=value, got 'oops'"),
+    ],
+)
+def test_bad_answers_are_refused_before_writing(
+    args: list[str], message: str, tmp_path: Path, build_env: dict[str, str]
+) -> None:
+    dest = tmp_path / "out"
+    result = run(
+        [sys.executable, "-m", "buildrs", "new", str(dest), "--no-input", *args],
+        env=build_env,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not dest.exists()
+
+
+def test_existing_directory_needs_force(tmp_path: Path, build_env: dict[str, str]) -> None:
+    dest = tmp_path / "taken"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine")
+    argv = [sys.executable, "-m", "buildrs", "new", str(dest), "--no-input"]
+    refused = run(argv, env=build_env, check=False)
+    assert refused.returncode == 1
+    assert "already exists and is not empty" in refused.stderr
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt"]
+    run([*argv, "--force"], env=build_env)
+    assert (dest / "notes.txt").read_text() == "mine"
+    assert (dest / "Cargo.toml").is_file()
+
+
+def test_missing_cookiecutter_says_how_to_install(
+    buildrs_wheel: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    bare = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(bare)
+    environment = Venv(bare, build_env)
+    environment.pip("install", str(buildrs_wheel))
+    result = run(
+        [str(environment.python), "-m", "buildrs", "new", str(tmp_path / "x")],
+        env=build_env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "pip install 'buildrs[templates]'" in result.stderr
+    assert not (tmp_path / "x").exists()
