@@ -16,6 +16,8 @@ from typing import Any
 from setuptools import find_packages
 
 from .commands import (
+    build_rust,
+    clean_rust,
     make_bdist_wheel,
     make_build_ext,
     make_install_scripts,
@@ -86,6 +88,10 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
         dist.cmdclass["install_scripts"] = make_install_scripts(
             dist.cmdclass.get("install_scripts", install_scripts)
         )
+    # Named here, not only as entry points, so that another plugin's command of the
+    # same name (setuptools-rust's build_rust) cannot take their place.
+    dist.cmdclass.setdefault("build_rust", build_rust)
+    dist.cmdclass.setdefault("clean_rust", clean_rust)
     dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
     dist.cmdclass["bdist_wheel"] = make_bdist_wheel(dist.cmdclass.get("bdist_wheel", bdist_wheel))
     dist.cmdclass["sdist"] = make_sdist(dist.cmdclass.get("sdist", sdist))

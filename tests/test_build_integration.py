@@ -228,3 +228,54 @@ def test_source_tree_is_left_clean_by_wheel_build(
     project = copy_project(CRATES / "ffi")
     wheel_build(project, tmp_path / "dist", build_env)
     assert not list((project / "ffi_demo").glob("_ffi*"))
+
+
+def test_optional_target_that_fails_is_skipped_with_a_warning(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "ffi")
+    broken = project / "broken"
+    (broken / "src").mkdir(parents=True)
+    (broken / "Cargo.toml").write_text(
+        '[package]\nname = "broken"\nversion = "0.1.0"\nedition = "2021"\n\n'
+        '[lib]\nname = "_broken"\ncrate-type = ["cdylib"]\n\n[workspace]\n'
+    )
+    (broken / "src" / "lib.rs").write_text("this is not rust\n")
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(
+            '\n[[tool.buildrs.ext-modules]]\ntarget = "ffi_demo._broken"\n'
+            'path = "broken/Cargo.toml"\nbinding = "NoBinding"\noptional = true\n'
+        )
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-v",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        env=build_env,
+    )
+    assert "optional target ffi_demo._broken was not built" in result.stdout + result.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert f"ffi_demo/_ffi{EXT_SUFFIX}" in names
+    assert not [n for n in names if "_broken" in n]
+
+
+def test_rust_version_is_checked_against_real_rustc() -> None:
+    from buildrs.cargo import check_rust_version
+    from buildrs.errors import ConfigError
+
+    check_rust_version("1.56", "RustExtension('a._b')")
+    with pytest.raises(
+        ConfigError, match=r"RustExtension\('a._b'\) needs rustc >= 99.0, but rustc is 1\.\d+"
+    ):
+        check_rust_version("99.0", "RustExtension('a._b')")
+    with pytest.raises(ConfigError, match=r"is not a version like '1\.74'"):
+        check_rust_version("latest", "RustExtension('a._b')")
