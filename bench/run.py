@@ -141,22 +141,23 @@ class Bench:
 
     def build(self, tool: str) -> None:
         project, env, out = self.projects[tool], self.tool_env(tool), self.work / tool / "dist"
+        python = self.pythons[tool]
         if tool == "cargo":
             argv = ["cargo", "rustc", "--lib", "--release", "--crate-type", "cdylib"]
             sh(
                 argv,
                 project,
-                {**env, "PYO3_BUILD_EXTENSION_MODULE": "1", "PYO3_PYTHON": self.python},
+                {**env, "PYO3_BUILD_EXTENSION_MODULE": "1", "PYO3_PYTHON": python},
             )
         elif tool == "maturin":
             sh(
-                ["maturin", "build", "--release", "--interpreter", self.python, "-o", str(out)],
+                ["maturin", "build", "--release", "--interpreter", python, "-o", str(out)],
                 project,
                 env,
             )
         else:
             argv = [
-                self.python,
+                python,
                 "-m",
                 "pip",
                 "wheel",
