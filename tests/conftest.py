@@ -48,6 +48,18 @@ def run(
     return result
 
 
+def find_cpython(minor: int) -> str | None:
+    """A working CPython 3.<minor>: on PATH, or one of pyenv's."""
+    name = f"python3.{minor}"
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [shutil.which(name), *sorted(pyenv_root.glob(f"versions/3.{minor}.*/bin/{name}"))]
+    for exe in filter(None, candidates):
+        probe = run([str(exe), "-c", "import sys; print(sys.implementation.name)"], check=False)
+        if probe.returncode == 0 and probe.stdout.strip() == "cpython":
+            return str(exe)
+    return None
+
+
 @pytest.fixture(scope="session")
 def buildrs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of this checkout; its directory is what pip's --find-links points at."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, Venv, run
+from conftest import CRATES, EXAMPLE, Venv, find_cpython, run
 
 pytestmark = pytest.mark.integration
 
@@ -279,3 +279,20 @@ def test_rust_version_is_checked_against_real_rustc() -> None:
         check_rust_version("99.0", "RustExtension('a._b')")
     with pytest.raises(ConfigError, match=r"is not a version like '1\.74'"):
         check_rust_version("latest", "RustExtension('a._b')")
+
+
+def test_oldest_supported_python_builds_and_imports(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """buildrs runs on Python 3.9: its own pip builds the example (with isolation)."""
+    python39 = find_cpython(9)
+    assert python39, "CPython 3.9 is needed to check the oldest supported Python"
+    project = copy_project(EXAMPLE)
+    env_dir = tmp_path / "venv39"
+    run([python39, "-m", "venv", str(env_dir)])
+    python = str(env_dir / "bin" / "python")
+    run([python, "-m", "pip", "install", "-q", str(project)], env=build_env)
+    out = run(
+        [python, "-c", "import example_crate as e; print(e.sum_as_string(3, 9))"], cwd=tmp_path
+    )
+    assert out.stdout.strip() == "12"

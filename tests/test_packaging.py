@@ -4,8 +4,6 @@ editable modes, config settings, abi3, metadata without compiling, manylinux."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, Venv, run
+from conftest import CRATES, EXAMPLE, Venv, find_cpython, run
 
 pytestmark = pytest.mark.integration
 
@@ -203,23 +201,9 @@ def test_config_settings_choose_profile_features_and_args(
 
 
 def other_cpythons() -> list[str]:
-    """Working CPython 3.9+ interpreters other than this one: on PATH or pyenv's."""
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    found: dict[str, str] = {}
-    for minor in range(9, 16):
-        if minor == sys.version_info[1]:
-            continue
-        name = f"python3.{minor}"
-        candidates = [
-            shutil.which(name),
-            *map(str, sorted(pyenv_root.glob(f"versions/3.{minor}.*/bin/{name}"))),
-        ]
-        for exe in filter(None, candidates):
-            probe = run([exe, "-c", "import sys; print(sys.implementation.name)"], check=False)
-            if probe.returncode == 0 and probe.stdout.strip() == "cpython":
-                found[name] = exe
-                break
-    return list(found.values())
+    """Working CPython 3.9+ interpreters other than this one."""
+    found = (find_cpython(minor) for minor in range(9, 16) if minor != sys.version_info[1])
+    return [exe for exe in found if exe]
 
 
 def test_abi3_wheel_is_tagged_and_imports_on_every_cpython(
