@@ -162,12 +162,17 @@ class clean_rust(Command):
 
 
 def wheel_abi3_floor(dist: Any, platform: Platform) -> tuple[int, int] | None:
-    """The abi3 floor of the wheel: set when every extension module is abi3."""
+    """The abi3 floor of the wheel: set when every extension module is abi3.
+
+    It is worked out with the same options (features from the environment
+    included) that name the modules, so the tag and the file names agree."""
     modules = [t for t in rust_targets(dist) if not t.is_bin]
     if not modules:
         return None
     crates = read_crates(modules, project_dir(dist))
-    floors = [abi3_floor(t, crates[ext_manifest(t)], platform, BuildOptions()) for t in modules]
+    config = getattr(dist, "buildrs_config", None) or BuildrsConfig()
+    options = options_from(config, os.environ, None, inplace=False)
+    floors = [abi3_floor(t, crates[ext_manifest(t)], platform, options) for t in modules]
     if any(floor is None for floor in floors):
         return None
     return max(f for f in floors if f is not None)

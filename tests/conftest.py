@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import venv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CRATES = Path(__file__).resolve().parent / "crates"
 EXAMPLE = ROOT / "example_crate"
+EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 SHARED_TARGET = Path(os.environ.get("BUILDRS_TEST_TARGET_DIR", ROOT / "target" / "tests"))
 
 
@@ -46,6 +48,16 @@ def run(
             f"--- stderr\n{result.stderr}"
         )
     return result
+
+
+def pip_wheel(project: Path, out: Path, env: Mapping[str, str], *extra: str) -> Path:
+    """Build one wheel of ``project`` with pip (build isolation on) into ``out``."""
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *extra, str(project)],
+        env=env,
+    )
+    (wheel,) = out.glob("*.whl")
+    return wheel
 
 
 def find_cpython(minor: int) -> str | None:

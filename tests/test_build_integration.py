@@ -10,28 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, Venv, find_cpython, run
+from conftest import CRATES, EXAMPLE, EXT_SUFFIX, Venv, find_cpython, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
-EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
-
-
-def wheel_build(project: Path, out: Path, env: dict[str, str], *extra: str) -> Path:
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *extra, str(project)],
-        env=env,
-    )
-    (wheel,) = out.glob("*.whl")
-    return wheel
 
 
 def test_example_wheel_is_tagged_installs_and_imports(
     copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(EXAMPLE)
-    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     platform_tag = sysconfig.get_platform().replace("-", "_").replace(".", "_")
     assert wheel.name == f"example_crate-0.1.0-{TAG}-{TAG}-{platform_tag}.whl"
     with zipfile.ZipFile(wheel) as archive:
@@ -96,7 +86,7 @@ def test_setup_py_project_wheel_through_pip(
     copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(CRATES / "setuppy")
-    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     fresh_venv.pip("install", str(wheel))
     assert fresh_venv.python_run("import setuppy_pkg; print(setuppy_pkg.double(4))").strip() == "8"
 
@@ -111,7 +101,7 @@ def test_cargo_runs_once_per_build(copy_project, build_env: dict[str, str], tmp_
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     env = {**build_env, "CARGO": str(wrapper)}
-    wheel_build(project, tmp_path / "dist", env)
+    pip_wheel(project, tmp_path / "dist", env)
     calls = sorted(log.read_text().splitlines())
     # One process for the extension module, one for the command line tool.
     assert len(calls) == 2, calls
@@ -123,7 +113,7 @@ def test_nobinding_cdylib_bin_and_generated_file(
     copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(CRATES / "ffi")
-    wheel = wheel_build(project, tmp_path / "dist", build_env)
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     assert f"ffi_demo/_ffi{EXT_SUFFIX}" in names
@@ -221,12 +211,12 @@ def test_unknown_config_key_suggests_fix(
     assert "unknown key 'bindng' — did you mean 'binding'?" in output
 
 
-def test_source_tree_is_left_clean_by_wheel_build(
+def test_source_tree_is_left_clean_by_pip_wheel(
     build_env: dict[str, str], tmp_path: Path, copy_project
 ) -> None:
     """Building a wheel writes no extension module into the sources."""
     project = copy_project(CRATES / "ffi")
-    wheel_build(project, tmp_path / "dist", build_env)
+    pip_wheel(project, tmp_path / "dist", build_env)
     assert not list((project / "ffi_demo").glob("_ffi*"))
 
 

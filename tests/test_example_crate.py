@@ -4,12 +4,11 @@ suite, and mypy accepts its stubs against that suite's usage."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, Venv, run
+from conftest import EXAMPLE, Venv, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +26,7 @@ def installed(
     env_dir = root / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
     environment = Venv(env_dir, build_env)
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(root / "dist"), str(project)],
-        env=build_env,
-    )
-    (wheel,) = (root / "dist").glob("*.whl")
+    wheel = pip_wheel(project, root / "dist", build_env)
     environment.pip("install", str(wheel), "pytest", "mypy")
     # The sources must not be importable from the test run: only the installed package.
     shutil.rmtree(project / "python")

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, Venv, find_cpython, run
+from conftest import CRATES, EXAMPLE, EXT_SUFFIX, Venv, find_cpython, pip_wheel, run
 
 pytestmark = pytest.mark.integration
-
-EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 
 
 def pip(*args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -57,8 +55,7 @@ def test_sdist_has_what_cargo_needs_and_builds_from_empty_dir(
     assert not [n for n in names if n.endswith(".so") or n.startswith("target/")]
     assert not any(n.startswith("vendor/") for n in names)
     # pip unpacks the sdist into an empty temporary directory and builds there.
-    pip("wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(sdist), env=build_env)
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    wheel = pip_wheel(sdist, tmp_path / "dist", build_env)
     fresh_venv.pip("install", str(wheel))
     assert (
         fresh_venv.python_run("import example_crate as e; print(e.sum_as_string(1, 2))").strip()
@@ -99,8 +96,7 @@ def test_sdist_includes_path_dependencies_and_workspace(
         "crates/helper/Cargo.toml",
         "crates/helper/src/lib.rs",
     } <= names
-    pip("wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(sdist), env=env)
-    assert list((tmp_path / "dist").glob("ffi_demo-*.whl"))
+    assert pip_wheel(sdist, tmp_path / "dist", env).name.startswith("ffi_demo-0.1.0-")
 
 
 def test_vendored_sdist_builds_offline_and_keeps_user_cargo_config(
@@ -130,9 +126,8 @@ def test_vendored_sdist_builds_offline_and_keeps_user_cargo_config(
         "RUSTUP_HOME": str(Path.home() / ".rustup"),
     }
     offline["PATH"] = f"{Path.home() / '.cargo' / 'bin'}:{offline['PATH']}"
-    pip("wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(sdist), env=offline)
+    wheel = pip_wheel(sdist, tmp_path / "dist", offline)
     assert not (empty_home / "registry").exists(), "cargo fetched crates into CARGO_HOME"
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
     fresh_venv.pip("install", str(wheel))
     assert (
         fresh_venv.python_run("import example_crate as e; print(e.sum_as_string(2, 2))").strip()
@@ -210,8 +205,7 @@ def test_abi3_wheel_is_tagged_and_imports_on_every_cpython(
     copy_project, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(CRATES / "abi3")
-    pip("wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(project), env=build_env)
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     platform = sysconfig.get_platform().replace("-", "_").replace(".", "_")
     assert wheel.name == f"abi3_demo-0.1.0-cp39-abi3-{platform}.whl"
     with zipfile.ZipFile(wheel) as archive:
@@ -259,8 +253,7 @@ def test_wheel_is_manylinux_compatible(
     copy_project, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(EXAMPLE)
-    pip("wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(project), env=build_env)
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     shown = run([sys.executable, "-m", "auditwheel", "show", str(wheel)], env=build_env)
     assert "manylinux_" in shown.stdout, shown.stdout
     assert "libpython" not in shown.stdout

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, Venv, run
+from conftest import ROOT, Venv, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
@@ -54,20 +54,7 @@ def test_rendered_project_builds_and_passes_its_tests(
     assert {"ubuntu-latest", "macos-latest", "windows-latest"} <= set(
         workflow["jobs"]["wheels"]["strategy"]["matrix"]["os"]
     )
-    run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-w",
-            str(tmp_path / "dist"),
-            str(project),
-        ],
-        env=build_env,
-    )
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    wheel = pip_wheel(project, tmp_path / "dist", build_env)
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     if values.get("abi3") == "yes":
