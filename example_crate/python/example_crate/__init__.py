@@ -27,42 +27,5 @@ Exceptions
 the `example-wc WORD [FILE]` command, a Rust binary.
 """
 
-from ._native import (
-    ByteSequence,
-    Keeper,
-    Names,
-    ParseError,
-    SharedCounter,
-    apply,
-    call_guarded,
-    count_words_detached,
-    count_words_parallel,
-    count_words_sequential,
-    describe,
-    evaluate,
-    parse_number,
-    python_version,
-    sorted_unique,
-    sum_as_string,
-    totals_by_prefix,
-)
-
-__all__ = [
-    "ByteSequence",
-    "Keeper",
-    "Names",
-    "ParseError",
-    "SharedCounter",
-    "apply",
-    "call_guarded",
-    "count_words_detached",
-    "count_words_parallel",
-    "count_words_sequential",
-    "describe",
-    "evaluate",
-    "parse_number",
-    "python_version",
-    "sorted_unique",
-    "sum_as_string",
-    "totals_by_prefix",
-]
+from ._native import *  # noqa: F403 - the package's API is the native module's
+from ._native import __all__ as __all__
