@@ -286,3 +286,42 @@ def test_oldest_supported_python_builds_and_imports(
         [python, "-c", "import example_crate as e; print(e.sum_as_string(3, 9))"], cwd=tmp_path
     )
     assert out.stdout.strip() == "12"
+
+
+def test_build_ext_builds_c_extensions_then_rust(copy_project, build_env: dict[str, str]) -> None:
+    project = copy_project(CRATES / "setuppy")
+    (project / "setuppy_pkg" / "_cmod.c").write_text(
+        "#include <Python.h>\n"
+        "static PyObject *triple(PyObject *self, PyObject *arg) {\n"
+        "    long value = PyLong_AsLong(arg);\n"
+        "    if (value == -1 && PyErr_Occurred()) return NULL;\n"
+        "    return PyLong_FromLong(3 * value);\n"
+        "}\n"
+        'static PyMethodDef methods[] = {{"triple", triple, METH_O, NULL},\n'
+        "                                {NULL, NULL, 0, NULL}};\n"
+        'static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_cmod", NULL, -1, methods};\n'
+        "PyMODINIT_FUNC PyInit__cmod(void) { return PyModule_Create(&module); }\n"
+    )
+    setup = project / "setup.py"
+    setup.write_text(
+        setup.read_text()
+        .replace("from setuptools import setup", "from setuptools import Extension, setup")
+        .replace(
+            "    rust_extensions=",
+            '    ext_modules=[Extension("setuppy_pkg._cmod", ["setuppy_pkg/_cmod.c"])],\n'
+            "    rust_extensions=",
+        )
+    )
+    result = run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=project, env=build_env)
+    log = result.stdout + result.stderr
+    assert log.index("building 'setuppy_pkg._cmod' extension") < log.index("running build_rust")
+    out = run(
+        [
+            sys.executable,
+            "-c",
+            "from setuppy_pkg import _cmod, double; print(_cmod.triple(2), double(2))",
+        ],
+        cwd=project,
+        env=build_env,
+    )
+    assert out.stdout.split() == ["6", "4"]
