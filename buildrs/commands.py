@@ -200,9 +200,17 @@ def make_build_ext(base: type[Any]) -> type[Any]:
 
 
 def make_bdist_wheel(base: type[Any]) -> type[Any]:
-    """A ``bdist_wheel`` that tags abi3 modules' wheels ``cpXY-abi3`` on its own."""
+    """A ``bdist_wheel`` that tags abi3 modules' wheels ``cpXY-abi3`` on its own, and
+    wheels holding only Rust binaries (no Python extension) ``py3-none-<platform>``."""
 
     class bdist_wheel(base):  # type: ignore[misc]
+        def get_tag(self) -> tuple[str, str, str]:
+            impl, abi, plat = super().get_tag()
+            only_binaries = not self.distribution.ext_modules and all(
+                t.is_bin for t in rust_targets(self.distribution)
+            )
+            return ("py3", "none", plat) if only_binaries else (impl, abi, plat)
+
         def finalize_options(self) -> None:
             platform = detect(getattr(self, "target", None))
             if not getattr(self, "py_limited_api", False):

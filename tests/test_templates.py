@@ -61,6 +61,8 @@ def test_rendered_project_builds_and_passes_its_tests(
         assert "-cp310-abi3-" in wheel.name
         assert f"{module}/_native.abi3.so" in names
     if template == "bin":
+        # Binaries do not depend on the Python ABI: one wheel per platform.
+        assert wheel.name.startswith("my_project-0.1.0-py3-none-")
         command = values.get("command_name", "my-project")
         assert f"my_project-0.1.0.data/scripts/{command}" in names
     fresh_venv.pip("install", str(wheel), "pytest")
