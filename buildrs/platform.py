@@ -127,6 +127,23 @@ def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) 
     return f"{system}_{_WHEEL_ARCH.get(arch, arch)}"
 
 
+def _stable_python(env: Mapping[str, str]) -> str:
+    """The interpreter for PyO3 to inspect: one whose path stays the same from build to build.
+
+    ``python -m build`` runs every build in a new virtual environment; pointing PyO3
+    at that environment's python would re-run pyo3's build script and recompile
+    pyo3 each time. The environment's base interpreter is the same Python with the
+    same configuration, and its path does not change. Under pip's own isolation
+    (``PYTHONPATH`` names pip's overlay, meant for this interpreter alone) the
+    running interpreter is pip's and already stable, so it is kept.
+    """
+    base = getattr(sys, "_base_executable", None)
+    in_venv = sys.prefix != sys.base_prefix
+    if in_venv and not env.get("PYTHONPATH") and isinstance(base, str) and os.path.isfile(base):
+        return base
+    return sys.executable
+
+
 def _host_os() -> str:
     if sys.platform == "darwin":
         return "macos"
@@ -167,7 +184,7 @@ def detect(target: str | None = None, environ: Mapping[str, str] | None = None) 
     return Platform(
         os=system,
         ext_suffix=ext_suffix,
-        python=env.get("PYO3_PYTHON") or sys.executable,
+        python=env.get("PYO3_PYTHON") or _stable_python(env),
         python_version=version,
         implementation=sys.implementation.name,
         target=target,

@@ -35,23 +35,23 @@ def test_example_wheel_is_tagged_installs_and_imports(
     assert out.strip() == "25"
 
 
-def test_python_m_build_wheel(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
+def test_python_m_build_wheel_does_not_recompile_pyo3_each_time(
+    copy_project, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`python -m build` makes a new virtual environment for every build; pyo3 must
+    still compile only once, not in every build."""
     project = copy_project(EXAMPLE)
-    run(
-        [
-            sys.executable,
-            "-m",
-            "build",
-            "--wheel",
-            "--outdir",
-            str(tmp_path / "dist"),
-            str(project),
-        ],
-        env=build_env,
-    )
-    (wheel,) = (tmp_path / "dist").glob("*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        assert f"example_crate/_native{EXT_SUFFIX}" in archive.namelist()
+    outputs = []
+    for attempt in ("first", "second"):
+        out = tmp_path / attempt
+        argv = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(project)]
+        result = run(argv, env=build_env)
+        outputs.append(result.stdout + result.stderr)
+        (wheel,) = out.glob("*.whl")
+        with zipfile.ZipFile(wheel) as archive:
+            assert f"example_crate/_native{EXT_SUFFIX}" in archive.namelist()
+    assert "buildrs: building example_crate._native" in outputs[1]
+    assert "Compiling pyo3 " not in outputs[1]
 
 
 def test_editable_install_builds_in_place(

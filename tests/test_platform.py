@@ -48,7 +48,17 @@ def test_detect_host_uses_sysconfig() -> None:
     assert platform.python_version == sys.version_info[:2]
     assert platform.target is None
     assert platform.wheel_platform is None
-    assert platform.python == sys.executable
+
+
+def test_pyo3_python_is_stable_across_build_environments() -> None:
+    """In a virtual environment PyO3 gets the base interpreter (the same Python,
+    at a path that does not change from one isolated build to the next); where
+    PYTHONPATH carries pip's overlay for this interpreter, the running one."""
+    in_venv = sys.prefix != sys.base_prefix
+    base = getattr(sys, "_base_executable", sys.executable)
+    assert detect(environ={}).python == (base if in_venv else sys.executable)
+    assert detect(environ={"PYTHONPATH": "/pip/overlay"}).python == sys.executable
+    assert detect(environ={"PYO3_PYTHON": "/chosen/python"}).python == "/chosen/python"
 
 
 def test_detect_cross_target_and_pyo3_python_override() -> None:
