@@ -33,6 +33,7 @@ __all__ = ["add_rust_extensions", "pyproject_config", "rust_extensions"]
 log = logging.getLogger("buildrs")
 
 _WIRED = "_buildrs_wired"
+_SCRIPTS = "_buildrs_scripts_wired"
 
 
 def rust_extensions(dist: Any, attr: str, value: Any) -> None:
@@ -67,20 +68,29 @@ pyproject_config.order = 20  # type: ignore[attr-defined]
 
 def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
     """Add ``targets`` to the distribution and wire buildrs' commands in (once)."""
-    current = list(getattr(dist, "rust_extensions", None) or [])
-    current.extend(t for t in targets if all(t is not c for c in current))
-    dist.rust_extensions = current
-    if getattr(dist, _WIRED, False):
-        return
-    setattr(dist, _WIRED, True)
-    # A distribution with compiled code: platform-tagged wheels, build_ext runs.
-    dist.has_ext_modules = lambda: True
     from setuptools.command.bdist_wheel import bdist_wheel
     from setuptools.command.build_ext import build_ext
     from setuptools.command.install_scripts import install_scripts
     from setuptools.command.sdist import sdist
 
-    if any(t.is_bin and t.script for t in current):
+    current = list(getattr(dist, "rust_extensions", None) or [])
+    current.extend(t for t in targets if all(t is not c for c in current))
+    dist.rust_extensions = current
+    if not getattr(dist, _WIRED, False):
+        setattr(dist, _WIRED, True)
+        # A distribution with compiled code: platform-tagged wheels, build_ext runs.
+        dist.has_ext_modules = lambda: True
+        # Named here, not only as entry points, so that another plugin's command of
+        # the same name (setuptools-rust's build_rust) cannot take their place.
+        dist.cmdclass.setdefault("build_rust", build_rust)
+        dist.cmdclass.setdefault("clean_rust", clean_rust)
+        dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
+        dist.cmdclass["bdist_wheel"] = make_bdist_wheel(
+            dist.cmdclass.get("bdist_wheel", bdist_wheel)
+        )
+        dist.cmdclass["sdist"] = make_sdist(dist.cmdclass.get("sdist", sdist))
+    if any(t.is_bin and t.script for t in current) and not getattr(dist, _SCRIPTS, False):
+        setattr(dist, _SCRIPTS, True)
         # Rust binaries go straight into build_scripts' directory; install_scripts
         # (and so the wheel's .data/scripts) only runs when the distribution has scripts.
         dist.scripts = list(dist.scripts or [])
@@ -88,13 +98,6 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
         dist.cmdclass["install_scripts"] = make_install_scripts(
             dist.cmdclass.get("install_scripts", install_scripts)
         )
-    # Named here, not only as entry points, so that another plugin's command of the
-    # same name (setuptools-rust's build_rust) cannot take their place.
-    dist.cmdclass.setdefault("build_rust", build_rust)
-    dist.cmdclass.setdefault("clean_rust", clean_rust)
-    dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
-    dist.cmdclass["bdist_wheel"] = make_bdist_wheel(dist.cmdclass.get("bdist_wheel", bdist_wheel))
-    dist.cmdclass["sdist"] = make_sdist(dist.cmdclass.get("sdist", sdist))
 
 
 _PYTHON_ROOTS = ("python", ".", "src", "py")
