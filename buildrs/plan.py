@@ -8,7 +8,7 @@ of invocations; each one yields one or more targets.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError, ManifestError
@@ -281,6 +281,36 @@ def ext_manifest(ext: RustExtension) -> Path:
     return Path(ext.path)
 
 
+@dataclass
+class _BinGroup:
+    """Binaries that one ``cargo build`` can make: same crate, profile, features, settings."""
+
+    first: RustExtension
+    crate: CrateInfo
+    profile: str
+    features: list[str]
+    targets: list[PlannedTarget] = field(default_factory=list)
+
+
+def _invocation(
+    ext: RustExtension,
+    crate: CrateInfo,
+    platform: Platform,
+    args: list[str],
+    targets: Sequence[PlannedTarget],
+    profile: str,
+) -> CargoInvocation:
+    return CargoInvocation(
+        args=tuple(args),
+        env=_env(ext, platform, extension_module=not ext.is_bin),
+        manifest_path=crate.manifest_path,
+        targets=tuple(targets),
+        quiet=ext.quiet,
+        optional=ext.optional,
+        profile=profile,
+    )
+
+
 def plan(
     targets: Sequence[RustExtension],
     crates: Mapping[Path, CrateInfo],
@@ -295,8 +325,7 @@ def plan(
     ``cargo build --bin a --bin b`` (``cargo rustc --bin`` when they need rustc flags).
     """
     invocations: list[CargoInvocation] = []
-    # Binaries that can share one `cargo build`: same crate, profile, features, settings.
-    bin_groups: dict[tuple[object, ...], list[tuple[RustExtension, PlannedTarget, str, str]]] = {}
+    bin_groups: dict[tuple[object, ...], _BinGroup] = {}
     for ext in targets:
         _check_args(ext, options)
         crate = crates[ext_manifest(ext)]
@@ -326,7 +355,8 @@ def plan(
                 ext.quiet,
                 ext.optional,
             )
-            bin_groups.setdefault(key, []).append((ext, planned, profile, ",".join(features)))
+            group = bin_groups.setdefault(key, _BinGroup(ext, crate, profile, features))
+            group.targets.append(planned)
             continue
         selector = ["--bin", cargo_name] if ext.is_bin else ["--lib"]
         args = ["rustc", *selector, *_common_args(ext, crate, platform, profile, features)]
@@ -335,35 +365,14 @@ def plan(
             args += ["--crate-type", "cdylib"]
         if rustc_flags:
             args += ["--", *rustc_flags]
-        invocations.append(
-            CargoInvocation(
-                args=tuple(args),
-                env=_env(ext, platform, extension_module=not ext.is_bin),
-                manifest_path=crate.manifest_path,
-                targets=(planned,),
-                quiet=ext.quiet,
-                optional=ext.optional,
-                profile=profile,
-            )
-        )
-    for members in bin_groups.values():
-        first, _, profile, joined = members[0]
-        crate = crates[ext_manifest(first)]
+        invocations.append(_invocation(ext, crate, platform, args, [planned], profile))
+    for group in bin_groups.values():
         args = ["build"]
-        for _ext, planned, _profile, _features in members:
+        for planned in group.targets:
             args += ["--bin", planned.cargo_name]
-        features = joined.split(",") if joined else []
-        args += _common_args(first, crate, platform, profile, features)
-        args += [*first.args, *options.args]
+        args += _common_args(group.first, group.crate, platform, group.profile, group.features)
+        args += [*group.first.args, *options.args]
         invocations.append(
-            CargoInvocation(
-                args=tuple(args),
-                env=_env(first, platform, extension_module=False),
-                manifest_path=crate.manifest_path,
-                targets=tuple(member[1] for member in members),
-                quiet=first.quiet,
-                optional=first.optional,
-                profile=profile,
-            )
+            _invocation(group.first, group.crate, platform, args, group.targets, group.profile)
         )
     return invocations
