@@ -6,20 +6,22 @@ front end::
     pip wheel . -C buildrs.profile=dev -C buildrs.features=simd
     python -m build --sdist -C buildrs.vendor=true
 
-Each setting is applied for the duration of the hook through the environment
-variable it shadows (so a config setting beats the variable, which beats
-pyproject.toml); every other setting goes to setuptools unchanged.
+The settings reach buildrs' resolver for the duration of the hook (never
+through ``os.environ``); they rank above pyproject.toml and command options and
+below the ``BUILDRS_*`` environment variables. Every other setting goes to
+setuptools unchanged, and an unknown ``buildrs.*`` setting is an error.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Union
 
 from setuptools import build_meta as _setuptools
+
+from .errors import ConfigError
+from .settings import CONFIG_SETTINGS, config_settings_scope, split_config_settings
 
 __all__ = [
     "SETTINGS",
@@ -33,50 +35,20 @@ __all__ = [
     "prepare_metadata_for_build_wheel",
 ]
 
-SETTINGS = {
-    "buildrs.profile": "BUILDRS_PROFILE",
-    "buildrs.features": "BUILDRS_FEATURES",
-    "buildrs.cargo-args": "BUILDRS_CARGO_ARGS",
-    "buildrs.vendor": "BUILDRS_VENDOR",
-}
-"""Config setting -> the environment variable it sets."""
+SETTINGS = CONFIG_SETTINGS
+"""Config setting -> the environment variable of the same setting."""
 
 ConfigSettings = Union[Mapping[str, Union[str, list[str], None]], None]
 
 
-def _value(key: str, value: object) -> str:
-    if isinstance(value, list):
-        separator = " " if key == "buildrs.cargo-args" else ","
-        return separator.join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 @contextmanager
 def _applied(config_settings: ConfigSettings) -> Iterator[dict[str, Any] | None]:
-    if not config_settings:
-        yield None
-        return
-    rest: dict[str, Any] = {}
-    ours: dict[str, str] = {}
-    for key, value in config_settings.items():
-        if key in SETTINGS:
-            ours[SETTINGS[key]] = _value(key, value)
-        elif key.startswith("buildrs."):
-            close = difflib.get_close_matches(key, list(SETTINGS), n=1)
-            hint = f" — did you mean {close[0]!r}?" if close else f" (known: {', '.join(SETTINGS)})"
-            raise SystemExit(f"error: --config-settings: unknown buildrs setting {key!r}{hint}")
-        else:
-            rest[key] = value
-    saved = {name: os.environ.get(name) for name in ours}
-    os.environ.update(ours)
     try:
-        yield rest or None
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
+        ours, rest = split_config_settings(config_settings)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    with config_settings_scope(ours):
+        yield rest
 
 
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:

@@ -15,12 +15,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from . import process
 from .errors import ArtifactError, CargoNotFoundError, ConfigError
 from .plan import CargoInvocation, PlannedTarget
 from .platform import Platform
+from .settings import parse_rust_version
 
 __all__ = [
     "Artifact",
@@ -143,7 +145,7 @@ def select_artifact(
     )
     raise ArtifactError(
         f"{manifest_path}: cargo finished but reported no {planned.kind} artifact named "
-        f"{planned.cargo_name!r} for {planned.ext.target!r} "
+        f"{planned.cargo_name!r} for {planned.target!r} "
         f"(it reported: {reported or 'nothing for this crate'}). Check [lib]/[[bin]] in "
         "Cargo.toml, and that args do not deselect the target."
     )
@@ -173,16 +175,17 @@ def _rustc_version(environ: Mapping[str, str]) -> Version:
 
 
 def check_rust_version(required: str, where: str, environ: Mapping[str, str] | None = None) -> None:
-    """Raise ``ConfigError`` when rustc is older than ``required``."""
-    try:
-        wanted = Version(required)
-    except InvalidVersion:
-        raise ConfigError(
-            f"{where}: rust_version {required!r} is not a version like '1.74'"
-        ) from None
+    """Raise ``ConfigError`` unless rustc's version satisfies ``required`` (a bare
+    version is a minimum; see ``settings.parse_rust_version``)."""
+    wanted = parse_rust_version(required, f"{where}: rust_version")
     actual = _rustc_version(os.environ if environ is None else environ)
-    if actual < wanted:
+    if not wanted.contains(actual, prereleases=True):
         raise ConfigError(
-            f"{where} needs rustc >= {wanted}, but rustc is {actual}. "
-            "Update the toolchain with `rustup update`."
+            f"{where} needs rustc {_shown(wanted)}, but rustc is {actual}. "
+            "Install a matching toolchain with rustup (`rustup update`, or "
+            "`rustup toolchain install <version>`)."
         )
+
+
+def _shown(spec: SpecifierSet) -> str:
+    return ", ".join(sorted(str(s) for s in spec))

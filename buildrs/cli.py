@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import BuildrsError
 from .new import TEMPLATES, new_project
+from .settings import key_table
 
 __all__ = ["main"]
 
@@ -39,6 +40,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="key=value",
         help="template answers, e.g. module_name=fastmath abi3=yes",
     )
+    keys = commands.add_parser(
+        "keys",
+        help="print the keys of [tool.buildrs] target tables",
+        description="Print the keys of [[tool.buildrs.ext-modules]] or [[tool.buildrs.bins]] "
+        "as a Markdown table.",
+    )
+    keys.add_argument("table", nargs="?", choices=("ext-modules", "bins"), default="ext-modules")
     return top
 
 
@@ -46,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     top = parser()
     # key=value answers may come before or after the options.
     args, extra = top.parse_known_args(argv)
+    if args.command == "keys":
+        if extra:
+            top.error(f"unrecognized arguments: {' '.join(extra)}")
+        print(key_table("ext" if args.table == "ext-modules" else "bin"))
+        return 0
     values = []
     for text in [*args.values, *extra]:
         try:

@@ -13,35 +13,53 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
 
 from .errors import ArtifactError
 
-__all__ = ["copy_generated", "install_file", "remove_stale_modules"]
+__all__ = ["copy_generated", "install_file", "remove_stale_modules", "write_text"]
 
 log = logging.getLogger("buildrs")
 
 _MODULE_SUFFIXES = (".so", ".pyd")
 
 
-def install_file(source: Path, destination: Path, executable: bool = False) -> Path:
-    """Copy ``source`` to ``destination`` atomically and return ``destination``."""
+def _atomic_write(destination: Path, write: Callable[[IO[bytes]], None], executable: bool) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(
         prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
     )
     temp = Path(temp_name)
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out)
-        mode = 0o755 if executable or os.access(source, os.X_OK) else 0o644
-        temp.chmod(mode & ~_umask())
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        temp.chmod((0o755 if executable else 0o644) & ~_umask())
         os.replace(temp, destination)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return destination
+
+
+def install_file(source: Path, destination: Path, executable: bool = False) -> Path:
+    """Copy ``source`` to ``destination`` atomically and return ``destination``."""
+
+    def copy(out: IO[bytes]) -> None:
+        with source.open("rb") as src:
+            shutil.copyfileobj(src, out)
+
+    return _atomic_write(destination, copy, executable or os.access(source, os.X_OK))
+
+
+def write_text(destination: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``destination`` atomically and return ``destination``."""
+
+    def write(out: IO[bytes]) -> None:
+        out.write(text.encode("utf-8"))
+
+    return _atomic_write(destination, write, False)
 
 
 def remove_stale_modules(module: Path) -> list[Path]:

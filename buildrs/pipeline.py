@@ -1,25 +1,28 @@
 """Run the stages in order: manifest -> plan -> cargo -> install.
 
-This is the whole build, independent of setuptools: the commands in
-``commands.py`` only gather its inputs and report its outputs.
+``make_plan`` reads the crates and the platform once and plans every cargo run;
+``build`` carries a plan out. Both are independent of setuptools: the commands
+only gather the inputs and report the outputs, and every command of one build
+reads the same ``DistPlan``, so a wheel's tag and the files in it agree.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import cargo
-from .errors import BuildrsError
-from .extension import RustExtension
-from .install import copy_generated, install_file, remove_stale_modules
+from .errors import ArtifactError, BuildrsError
+from .install import copy_generated, install_file, remove_stale_modules, write_text
 from .manifest import CrateInfo, read_crate
-from .plan import BuildOptions, CargoInvocation, PlannedTarget, plan
-from .platform import Platform
+from .plan import CargoInvocation, PlannedTarget, plan
+from .platform import Platform, detect
+from .settings import BuildSettings, TargetSettings
+from .symbols import exported_symbols
 
-__all__ = ["Installed", "Layout", "build"]
+__all__ = ["DistPlan", "Installed", "Layout", "build", "make_plan", "read_crates"]
 
 log = logging.getLogger("buildrs")
 
@@ -54,14 +57,106 @@ class Installed:
     target: PlannedTarget | None = None
     """The target it is the artifact of; ``None`` for generated files."""
 
+    @property
+    def is_script(self) -> bool:
+        return self.target is not None and self.target.to_scripts
 
-def read_crates(targets: Sequence[RustExtension], project_dir: Path) -> dict[Path, CrateInfo]:
+
+@dataclass(frozen=True)
+class DistPlan:
+    """Everything one build of a distribution will do."""
+
+    platform: Platform
+    """What is built for."""
+    settings: BuildSettings
+    """The build-wide settings it was planned with."""
+    invocations: tuple[CargoInvocation, ...]
+    """The cargo runs, in order."""
+
+    @property
+    def targets(self) -> tuple[PlannedTarget, ...]:
+        return tuple(t for invocation in self.invocations for t in invocation.targets)
+
+    @property
+    def modules(self) -> tuple[PlannedTarget, ...]:
+        return tuple(t for t in self.targets if t.is_module)
+
+    @property
+    def abi3_floor(self) -> tuple[int, int] | None:
+        """The wheel's stable-ABI floor: set when every extension module is abi3."""
+        floors = [t.abi3 for t in self.modules]
+        if not floors or any(floor is None for floor in floors):
+            return None
+        return max(f for f in floors if f is not None)
+
+
+def read_crates(targets: Sequence[TargetSettings], project_dir: Path) -> dict[Path, CrateInfo]:
     crates: dict[Path, CrateInfo] = {}
-    for ext in targets:
-        key = Path(ext.path)
+    for t in targets:
+        key = Path(t.path)
         if key not in crates:
             crates[key] = read_crate(project_dir / key)
     return crates
+
+
+def make_plan(
+    targets: Sequence[TargetSettings],
+    project_dir: Path,
+    settings: BuildSettings,
+    inplace: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> DistPlan:
+    """Read the crates and the platform, and plan the build of ``targets``."""
+    platform = detect(settings.target, environ)
+    crates = read_crates(targets, project_dir)
+    invocations = plan(targets, crates, platform, settings, inplace)
+    return DistPlan(platform, settings, tuple(invocations))
+
+
+def _check_init_symbol(planned: PlannedTarget, artifact: Path) -> None:
+    """Fail unless the library exports the function Python calls to load it."""
+    if planned.init_symbol is None:
+        return
+    exported = exported_symbols(artifact)
+    if exported is None or planned.init_symbol in exported:
+        return
+    others = sorted(name[len("PyInit_") :] for name in exported if name.startswith("PyInit_"))
+    name = planned.init_symbol[len("PyInit_") :]
+    found = (
+        f"it exports the init function of {', '.join(repr(o) for o in others)} instead"
+        if others
+        else "it exports no PyInit_ function at all (is the #[pymodule] compiled in?)"
+    )
+    alternatives = " or ".join(repr(".".join([*planned.package_parts, other])) for other in others)
+    rename = f", or change the target to {alternatives}" if alternatives else ""
+    raise ArtifactError(
+        f"{planned.label}: the module is installed as {planned.filename!r}, so Python will "
+        f"call {planned.init_symbol}() to load it, but {found}. Name the #[pymodule] function "
+        f'{name} (or add #[pyo3(name = "{name}")] to it){rename}. '
+        f"Built from {planned.manifest_path}."
+    )
+
+
+_WRAPPER = '''\
+"""Run the {binary} program shipped in this package."""
+
+import os
+import subprocess
+import sys
+
+
+def run() -> None:
+    program = os.path.join(os.path.dirname(os.path.abspath(__file__)), {filename!r})
+    if not os.path.isfile(program):
+        sys.exit(f"{{program}} is missing: reinstall the package")
+    if os.name == "nt":
+        sys.exit(subprocess.call([program, *sys.argv[1:]]))
+    os.execv(program, [program, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    run()
+'''
 
 
 def _install(
@@ -72,22 +167,30 @@ def _install(
         artifact, source = cargo.select_artifact(
             planned, invocation.manifest_path, output, platform
         )
-        if planned.is_script:
+        _check_init_symbol(planned, source)
+        if planned.to_scripts:
             dest = install_file(source, layout.scripts_dir / planned.filename, executable=True)
             installed.append(Installed(dest, dest, planned))
             continue
-        package = planned.ext.package
-        dest = install_file(
-            source, layout.module_dir(package) / planned.filename, executable=planned.ext.is_bin
-        )
-        if not planned.ext.is_bin:
+        module_dir = layout.module_dir(planned.package)
+        dest = install_file(source, module_dir / planned.filename, executable=not planned.is_module)
+        if planned.is_module:
             remove_stale_modules(dest)
         regular = layout.build_lib.joinpath(*planned.package_parts, planned.filename)
         installed.append(Installed(dest, regular, planned))
-        if planned.ext.generated_files:
+        if planned.wrapper:
+            name = planned.wrapper.rpartition(".")[2] + ".py"
+            text = _WRAPPER.format(binary=planned.target, filename=planned.filename)
+            installed.append(
+                Installed(
+                    write_text(module_dir / name, text),
+                    layout.build_lib.joinpath(*planned.package_parts, name),
+                )
+            )
+        if planned.generated_files:
             root = layout.module_dir("")
             written = copy_generated(
-                output.out_dir_of(artifact), planned.ext.generated_files, root, repr(planned.ext)
+                output.out_dir_of(artifact), planned.generated_files, root, planned.label
             )
             installed.extend(
                 Installed(path, layout.build_lib / path.relative_to(root)) for path in written
@@ -96,33 +199,29 @@ def _install(
 
 
 def build(
-    targets: Sequence[RustExtension],
+    dist_plan: DistPlan,
     *,
     project_dir: Path,
-    platform: Platform,
     layout: Layout,
-    options: BuildOptions | None = None,
     cargo_exe: str | None = None,
 ) -> list[Installed]:
-    """Build ``targets`` with cargo and install the results according to ``layout``."""
-    if not targets:
+    """Run the plan's cargo invocations and install the results according to ``layout``."""
+    if not dist_plan.invocations:
         return []
-    crates = read_crates(targets, project_dir)
-    invocations = plan(targets, crates, platform, options or BuildOptions())
     exe = cargo_exe or cargo.find_cargo()
     checked: set[str] = set()
     installed: list[Installed] = []
-    for invocation in invocations:
-        names = ", ".join(t.ext.target for t in invocation.targets)
+    for invocation in dist_plan.invocations:
+        names = ", ".join(t.target for t in invocation.targets)
         try:
             for planned in invocation.targets:
-                required = planned.ext.rust_version
+                required = planned.rust_version
                 if required and required not in checked:
-                    cargo.check_rust_version(required, repr(planned.ext))
+                    cargo.check_rust_version(required, planned.label)
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
             output = cargo.run_invocation(invocation, exe, project_dir)
-            installed.extend(_install(invocation, output, platform, layout))
+            installed.extend(_install(invocation, output, dist_plan.platform, layout))
         except BuildrsError as exc:
             if not invocation.optional:
                 raise

@@ -1,8 +1,9 @@
-"""Turn targets + crates + platform into the cargo commands to run.
+"""Turn targets + crates + platform + settings into the cargo commands to run.
 
 ``plan()`` is a pure function: no files are read and no processes run, so every
 platform's command lines can be checked exactly in unit tests.  A plan is a list
-of invocations; each one yields one or more targets.
+of invocations; each one yields one or more ``PlannedTarget``s, which carry
+everything the later stages need, so nothing downstream reads a declaration.
 """
 
 from __future__ import annotations
@@ -10,19 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from .errors import ConfigError, ManifestError
-from .extension import Binding, RustExtension, Strip
 from .manifest import CrateInfo
 from .platform import Platform
+from .settings import Binding, BuildSettings, Strip, TargetSettings
 
 __all__ = [
-    "BuildOptions",
     "CargoInvocation",
     "PlannedTarget",
-    "abi3_floor",
     "plan",
     "profile_args",
+    "split_profile",
 ]
 
 MESSAGE_FORMAT = "--message-format=json-render-diagnostics"
@@ -33,45 +34,49 @@ PYO3_ENV_SINCE = (0, 26)
 
 
 @dataclass(frozen=True)
-class BuildOptions:
-    """Settings that apply to a whole build rather than to one target."""
-
-    profile: str | None = None
-    """A cargo profile forced on every target (``release``, ``dev`` or a custom one)."""
-    default_profile: str = "release"
-    """The profile of targets whose ``debug`` is unset."""
-    features: tuple[str, ...] = ()
-    """Extra cargo features for every target."""
-    args: tuple[str, ...] = ()
-    """Extra cargo arguments for every target."""
-
-
-@dataclass(frozen=True)
 class PlannedTarget:
-    """One declared target and where its artifact goes."""
+    """One target of the build, with everything needed to install its artifact."""
 
-    ext: RustExtension
-    """The declaration it comes from."""
-    kind: str
-    """``"cdylib"`` or ``"bin"``: which cargo artifact it takes."""
+    label: str
+    """How messages name it, e.g. ``RustExtension('pkg._native')``."""
+    target: str
+    """The dotted module path, or a bin's name."""
+    kind: Literal["cdylib", "bin"]
+    """Which cargo artifact it takes."""
+    binding: Binding
+    """The binding the module is built with."""
     cargo_name: str
     """The cargo target's name (library or binary name)."""
+    manifest_path: Path
+    """The crate's Cargo.toml."""
     filename: str
     """The installed file's name, e.g. ``_native.cpython-311-x86_64-linux-gnu.so``."""
+    package: str = ""
+    """The dotted package the file goes into (``""``: top level, or a script)."""
+    to_scripts: bool = False
+    """Installed into the scripts directory (``bin/``) rather than into a package."""
     abi3: tuple[int, int] | None = None
     """The stable-ABI floor when the module is built against ``abi3``."""
-
-    @property
-    def is_script(self) -> bool:
-        """Installed into the environment's scripts directory rather than a package."""
-        return self.ext.is_bin and self.ext.script
+    init_symbol: str | None = None
+    """The symbol Python calls to load the module (PyO3 and RustCPython)."""
+    wrapper: str | None = None
+    """For an Exec binary with a console script: the wrapper module's dotted name."""
+    generated_files: Mapping[str, str] = field(default_factory=dict)
+    """Files of the build script's ``OUT_DIR`` copied into packages."""
+    optional: bool = False
+    """A failure is reported and skipped instead of failing the build."""
+    rust_version: str | None = None
+    """The rustc versions the crate builds with."""
 
     @property
     def package_parts(self) -> tuple[str, ...]:
         """The package directories, from the top, that hold the file."""
-        if self.is_script or not self.ext.package:
-            return ()
-        return tuple(self.ext.package.split("."))
+        return tuple(self.package.split(".")) if self.package else ()
+
+    @property
+    def is_module(self) -> bool:
+        """An extension module (not a binary)."""
+        return self.kind == "cdylib"
 
 
 @dataclass(frozen=True)
@@ -106,67 +111,104 @@ def _normal_profile(name: str) -> str:
     return "dev" if name == "debug" else name
 
 
-def _profile_for(ext: RustExtension, options: BuildOptions) -> str:
-    if options.profile:
-        return _normal_profile(options.profile)
-    if ext.debug is True:
-        return "dev"
-    if ext.debug is False:
-        return "release"
-    return _normal_profile(options.default_profile)
+def split_profile(args: Sequence[str], where: str) -> tuple[str | None, tuple[str, ...]]:
+    """The profile that cargo ``args`` select (``--release``, ``-r``, ``--profile X``,
+    ``--profile=X``), and the arguments without it."""
+    found: str | None = None
+    rest: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg in ("--release", "-r"):
+            name = "release"
+        elif arg == "--profile":
+            name = next(items, "")
+        elif arg.startswith("--profile="):
+            name = arg.partition("=")[2]
+        else:
+            rest.append(arg)
+            continue
+        if not name:
+            raise ConfigError(f"{where}: --profile needs a profile name")
+        name = _normal_profile(name)
+        if found is not None and found != name:
+            raise ConfigError(f"{where}: args select two profiles, {found!r} and {name!r}")
+        found = name
+    return found, tuple(rest)
 
 
-def _parse_abi3_version(value: str, where: str) -> tuple[int, int]:
-    text = value.lower().removeprefix("cp").removeprefix("py").replace(".", "")
-    if len(text) >= 2 and text.isdigit() and text[0] == "3":
-        return 3, int(text[1:])
-    raise ConfigError(
-        f"{where}: py_limited_api must be 'auto', true, false or a version like 'cp39', "
-        f"got {value!r}"
-    )
+def _profile_for(
+    t: TargetSettings, build: BuildSettings, inplace: bool
+) -> tuple[str, tuple[str, ...]]:
+    """The target's profile and its args without profile flags. First match wins:
+    the build's forced profile (command line, ``-C``, environment), a profile in
+    ``args``, ``debug``, then the default of the kind of build."""
+    declared, args = split_profile(t.args, f"{t.describe()}: args")
+    if build.profile:
+        return _normal_profile(build.profile), args
+    if declared:
+        return declared, args
+    if t.debug is True:
+        return "dev", args
+    if t.debug is False:
+        return "release", args
+    return _normal_profile(build.editable_profile if inplace else build.wheel_profile), args
 
 
-def _enabled_features(ext: RustExtension, options: BuildOptions) -> tuple[str, ...]:
-    return tuple(sorted(set(ext.features) | set(options.features)))
+def _enabled_features(t: TargetSettings, build: BuildSettings) -> tuple[str, ...]:
+    return tuple(sorted(set(t.features) | set(build.features)))
 
 
-def _default_features(ext: RustExtension, options: BuildOptions) -> bool:
-    return "--no-default-features" not in ext.args + options.args
+def _default_features(t: TargetSettings, build: BuildSettings) -> bool:
+    return "--no-default-features" not in t.args + build.cargo_args
 
 
-def abi3_floor(
-    ext: RustExtension, crate: CrateInfo, platform: Platform, options: BuildOptions
+def _wheel_abi3_feature(t: TargetSettings, crate: CrateInfo, build: BuildSettings) -> list[str]:
+    """``pyo3/abi3-py3X`` when ``bdist_wheel`` asks for abi3 and the target follows it."""
+    dep = crate.dependencies.get("pyo3")
+    if build.py_limited_api is None or t.py_limited_api != "auto" or dep is None:
+        return []
+    if t.binding is not Binding.PyO3:
+        return []
+    major, minor = build.py_limited_api
+    return [f"{dep.key}/abi3-py{major}{minor}"]
+
+
+def _abi3_floor(
+    t: TargetSettings,
+    crate: CrateInfo,
+    platform: Platform,
+    build: BuildSettings,
+    features: Sequence[str],
 ) -> tuple[int, int] | None:
     """The stable-ABI floor a module is built for, or ``None`` for a version-specific one."""
-    where = repr(ext)
-    setting = ext.py_limited_api
-    if ext.binding is Binding.Exec or setting is False:
+    setting = t.py_limited_api
+    if t.is_bin or setting is False:
         return None
     if not platform.is_cpython or platform.free_threaded:
         return None
-    pyo3_features = crate.dependency_features(
-        "pyo3", _enabled_features(ext, options), _default_features(ext, options)
-    )
+    if isinstance(setting, tuple):
+        return setting
     floors = []
-    for feature in pyo3_features:
-        if feature.startswith("abi3-py"):
-            floors.append(_parse_abi3_version(feature.removeprefix("abi3-"), where))
-        elif feature == "abi3":
-            floors.append(platform.python_version)
-    if isinstance(setting, str) and setting != "auto":
-        return _parse_abi3_version(setting, where)
+    if t.binding is Binding.PyO3:
+        for feature in crate.dependency_features("pyo3", features, _default_features(t, build)):
+            if feature.startswith("abi3-py3") and feature[8:].isdigit():
+                floors.append((3, int(feature[8:])))
+            elif feature == "abi3":
+                floors.append(platform.python_version)
     if setting is True:
         return min(floors) if floors else platform.python_version
-    if setting == "auto" and floors and ext.binding is Binding.PyO3:
+    if floors:
         return min(floors)
+    if build.py_limited_api is not None and t.binding is Binding.NoBinding:
+        return build.py_limited_api
     return None
 
 
-def _check_crate(ext: RustExtension, crate: CrateInfo) -> str:
-    """Return the cargo target name ``ext`` builds, or raise a ManifestError."""
+def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
+    """The cargo target ``t`` builds, or a ManifestError naming the fix."""
     manifest = crate.manifest_path
-    if ext.is_bin:
-        name = ext.cargo_target or ext.module_name
+    if t.is_bin:
+        name = t.binary_name
         if name not in crate.bins:
             known = ", ".join(repr(b) for b in crate.bins) or "none"
             raise ManifestError(
@@ -178,35 +220,27 @@ def _check_crate(ext: RustExtension, crate: CrateInfo) -> str:
     if crate.lib_name is None:
         raise ManifestError(
             f"{manifest}: crate {crate.package_name!r} has no library target, but "
-            f"{ext.target!r} ({ext.binding.name}) is built from one. Add src/lib.rs and a "
+            f"{t.target!r} ({t.binding.name}) is built from one. Add src/lib.rs and a "
             f'[lib] section with crate-type = ["cdylib"] to Cargo.toml.'
-        )
-    if crate.lib_name != ext.module_name:
-        raise ManifestError(
-            f"{manifest}: [lib] name is {crate.lib_name!r}, but target {ext.target!r} ends in "
-            f"{ext.module_name!r}. Python finds a module's init function by the name it was "
-            f"compiled with, so they must match: set name = {ext.module_name!r} under [lib] "
-            f"in Cargo.toml, or name the target "
-            f"{'.'.join([*ext.package.split('.'), crate.lib_name]).lstrip('.')!r}."
         )
     return crate.lib_name
 
 
-def _file_name(ext: RustExtension, platform: Platform, abi3: tuple[int, int] | None) -> str:
-    if ext.is_bin:
-        return ext.module_name + platform.exe_suffix
-    return ext.module_name + (platform.abi3_suffix if abi3 else platform.ext_suffix)
+def _file_name(t: TargetSettings, platform: Platform, abi3: tuple[int, int] | None) -> str:
+    if t.is_bin:
+        return t.module_name + platform.exe_suffix
+    return t.module_name + (platform.abi3_suffix if abi3 else platform.ext_suffix)
 
 
-def _rustc_flags(ext: RustExtension, platform: Platform, filename: str) -> list[str]:
-    flags = list(ext.rustc_flags)
-    if ext.native:
+def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[str]:
+    flags = list(t.rustc_flags)
+    if t.native:
         flags += ["-C", "target-cpu=native"]
-    if ext.strip is Strip.Debug:
+    if t.strip is Strip.Debug:
         flags += ["-C", "strip=debuginfo"]
-    elif ext.strip is Strip.All:
+    elif t.strip is Strip.All:
         flags += ["-C", "strip=symbols"]
-    if platform.os == "macos" and ext.binding in (Binding.PyO3, Binding.RustCPython):
+    if platform.os == "macos" and t.binding in (Binding.PyO3, Binding.RustCPython):
         flags += [
             "-C",
             "link-arg=-undefined",
@@ -218,161 +252,175 @@ def _rustc_flags(ext: RustExtension, platform: Platform, filename: str) -> list[
     return flags
 
 
-def _env(ext: RustExtension, platform: Platform, extension_module: bool) -> dict[str, str]:
+def _env(t: TargetSettings, platform: Platform) -> dict[str, str]:
     env: dict[str, str] = {}
-    if ext.binding in (Binding.PyO3, Binding.Exec):
+    if t.binding in (Binding.PyO3, Binding.Exec):
         env["PYO3_PYTHON"] = platform.python
-    if extension_module and ext.binding is Binding.PyO3:
+    if not t.is_bin and t.binding is Binding.PyO3:
         env["PYO3_BUILD_EXTENSION_MODULE"] = "1"
-    if ext.binding is Binding.RustCPython:
+    if t.binding is Binding.RustCPython:
         env["PYTHON_SYS_EXECUTABLE"] = platform.python
     if platform.os == "macos" and platform.macos_deployment_target:
         env["MACOSX_DEPLOYMENT_TARGET"] = platform.macos_deployment_target
-    env.update(ext.env)
+    env.update(t.env)
     return env
 
 
-def _binding_features(ext: RustExtension, crate: CrateInfo, options: BuildOptions) -> list[str]:
+def _binding_features(t: TargetSettings, crate: CrateInfo, enabled: Sequence[str]) -> list[str]:
     """Features that make the crate build as an extension module."""
-    package = {Binding.PyO3: "pyo3", Binding.RustCPython: "cpython"}.get(ext.binding)
-    if package is None:
+    package = {Binding.PyO3: "pyo3", Binding.RustCPython: "cpython"}.get(t.binding)
+    if package is None or t.is_bin:
         return []
     dep = crate.dependencies.get(package)
     if dep is None:
         return []
-    active = crate.dependency_features(
-        package, _enabled_features(ext, options), _default_features(ext, options)
-    )
-    if "extension-module" in active:
+    if "extension-module" in crate.dependency_features(package, enabled):
         return []
     if package == "pyo3" and dep.version is not None and dep.version >= PYO3_ENV_SINCE:
         return []
     return [f"{dep.key}/extension-module"]
 
 
-def _check_args(ext: RustExtension, options: BuildOptions) -> None:
-    if "--" in ext.args or "--" in options.args:
+def _check_args(t: TargetSettings, build: BuildSettings) -> None:
+    if "--" in t.args or "--" in build.cargo_args:
         raise ConfigError(
-            f"{ext!r}: args contains '--'; pass flags meant for rustc in rustc_flags "
+            f"{t.describe()}: args contains '--'; pass flags meant for rustc in rustc_flags "
             "(rustc-flags in pyproject.toml) instead"
         )
 
 
-def _common_args(
-    ext: RustExtension,
-    crate: CrateInfo,
-    platform: Platform,
-    profile: str,
-    features: Sequence[str],
-) -> list[str]:
-    args = [MESSAGE_FORMAT, "--manifest-path", str(crate.manifest_path), *ext.cargo_manifest_args]
-    args += profile_args(profile)
-    if platform.target:
-        args += ["--target", platform.target]
-    if features:
-        args += ["--features", ",".join(features)]
-    if ext.quiet:
-        args.append("--quiet")
-    return args
-
-
-def ext_manifest(ext: RustExtension) -> Path:
-    """The Cargo.toml an extension names, as a path (relative paths stay relative)."""
-    return Path(ext.path)
-
-
 @dataclass
-class _BinGroup:
-    """Binaries that one ``cargo build`` can make: same crate, profile, features, settings."""
+class _Job:
+    """What one cargo process is planned to do, before it is turned into argv."""
 
-    first: RustExtension
+    first: TargetSettings
     crate: CrateInfo
     profile: str
     features: list[str]
+    args: tuple[str, ...]
+    rustc_flags: list[str]
     targets: list[PlannedTarget] = field(default_factory=list)
 
 
-def _invocation(
-    ext: RustExtension,
-    crate: CrateInfo,
-    platform: Platform,
-    args: list[str],
-    targets: Sequence[PlannedTarget],
-    profile: str,
-) -> CargoInvocation:
-    return CargoInvocation(
-        args=tuple(args),
-        env=_env(ext, platform, extension_module=not ext.is_bin),
-        manifest_path=crate.manifest_path,
-        targets=tuple(targets),
-        quiet=ext.quiet,
-        optional=ext.optional,
-        profile=profile,
-    )
+def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
+    t = job.first
+    if t.is_bin and not job.rustc_flags:
+        head = ["build"]
+        for planned in job.targets:
+            head += ["--bin", planned.cargo_name]
+    elif t.is_bin:
+        head = ["rustc", "--bin", job.targets[0].cargo_name]
+    else:
+        head = ["rustc", "--lib"]
+    argv = [*head, MESSAGE_FORMAT, "--manifest-path", str(job.crate.manifest_path)]
+    argv += [*t.cargo_manifest_args, *profile_args(job.profile)]
+    if platform.target:
+        argv += ["--target", platform.target]
+    if build.target_dir:
+        argv += ["--target-dir", build.target_dir]
+    if job.features:
+        argv += ["--features", ",".join(job.features)]
+    if t.quiet or build.quiet:
+        argv.append("--quiet")
+    argv += job.args
+    if not t.is_bin:
+        argv += ["--crate-type", "cdylib"]
+    if job.rustc_flags:
+        argv += ["--", *job.rustc_flags]
+    return argv
 
 
 def plan(
-    targets: Sequence[RustExtension],
+    targets: Sequence[TargetSettings],
     crates: Mapping[Path, CrateInfo],
     platform: Platform,
-    options: BuildOptions = BuildOptions(),
+    build: BuildSettings | None = None,
+    inplace: bool = False,
 ) -> list[CargoInvocation]:
     """Plan the cargo invocations that build ``targets``.
 
-    ``crates`` maps each target's ``Path(ext.path)`` to the crate read from it.
-    Extension modules get one ``cargo rustc --lib --crate-type cdylib`` each;
-    binaries of one crate that share their settings are built by one
-    ``cargo build --bin a --bin b`` (``cargo rustc --bin`` when they need rustc flags).
+    ``crates`` maps each target's ``Path(path)`` to the crate read from it;
+    ``inplace`` says the build is in place or editable (its default profile is
+    ``editable_profile``). Extension modules get one ``cargo rustc --lib
+    --crate-type cdylib`` each; binaries of one crate that share their settings
+    are built by one ``cargo build --bin a --bin b`` (``cargo rustc --bin`` when
+    they need rustc flags).
     """
-    invocations: list[CargoInvocation] = []
-    bin_groups: dict[tuple[object, ...], _BinGroup] = {}
-    for ext in targets:
-        _check_args(ext, options)
-        crate = crates[ext_manifest(ext)]
-        cargo_name = _check_crate(ext, crate)
-        profile = _profile_for(ext, options)
-        abi3 = abi3_floor(ext, crate, platform, options)
-        filename = _file_name(ext, platform, abi3)
-        planned = PlannedTarget(
-            ext=ext,
-            kind="bin" if ext.is_bin else "cdylib",
-            cargo_name=cargo_name,
-            filename=filename,
-            abi3=abi3,
-        )
+    build = build or BuildSettings()
+    jobs: list[_Job] = []
+    bin_jobs: dict[tuple[object, ...], _Job] = {}
+    _, global_args = split_profile(build.cargo_args, "BUILDRS_CARGO_ARGS")
+    seen: dict[tuple[str, str], TargetSettings] = {}
+    for t in targets:
+        _check_args(t, build)
+        place = ("bin" if t.kind == "bin" else "pkg", t.target)
+        if place in seen:
+            raise ConfigError(
+                f"{t.describe()} is declared twice ({seen[place].path} and {t.path}); "
+                "every target must be declared once"
+            )
+        seen[place] = t
+        crate = crates[Path(t.path)]
+        profile, args = _profile_for(t, build, inplace)
+        enabled = _enabled_features(t, build)
         features = sorted(
-            set(_enabled_features(ext, options)) | set(_binding_features(ext, crate, options))
+            {
+                *enabled,
+                *_binding_features(t, crate, enabled),
+                *_wheel_abi3_feature(t, crate, build),
+            }
         )
-        rustc_flags = _rustc_flags(ext, platform, filename)
-        if ext.is_bin and not rustc_flags:
+        abi3 = _abi3_floor(t, crate, platform, build, features)
+        filename = _file_name(t, platform, abi3)
+        script = t.console_script
+        planned = PlannedTarget(
+            label=t.describe(),
+            target=t.target,
+            kind="bin" if t.is_bin else "cdylib",
+            binding=t.binding,
+            cargo_name=_cargo_name(t, crate),
+            manifest_path=crate.manifest_path,
+            filename=filename,
+            package=t.package,
+            to_scripts=t.kind == "bin",
+            abi3=abi3,
+            init_symbol=(
+                f"PyInit_{t.module_name}"
+                if t.binding in (Binding.PyO3, Binding.RustCPython) and not t.is_bin
+                else None
+            ),
+            wrapper=script[1] if script else None,
+            generated_files=dict(t.generated_files),
+            optional=t.optional,
+            rust_version=t.rust_version,
+        )
+        rustc_flags = _rustc_flags(t, platform, filename)
+        args = (*args, *global_args)
+        if t.is_bin and not rustc_flags:
             key = (
-                ext.path,
+                t.path,
                 profile,
                 tuple(features),
-                ext.args,
-                ext.cargo_manifest_args,
-                tuple(sorted(ext.env.items())),
-                ext.quiet,
-                ext.optional,
+                args,
+                t.cargo_manifest_args,
+                tuple(sorted(t.env.items())),
+                t.quiet,
+                t.optional,
             )
-            group = bin_groups.setdefault(key, _BinGroup(ext, crate, profile, features))
-            group.targets.append(planned)
+            if key not in bin_jobs:
+                bin_jobs[key] = _Job(t, crate, profile, features, args, [])
+            bin_jobs[key].targets.append(planned)
             continue
-        selector = ["--bin", cargo_name] if ext.is_bin else ["--lib"]
-        args = ["rustc", *selector, *_common_args(ext, crate, platform, profile, features)]
-        args += [*ext.args, *options.args]
-        if not ext.is_bin:
-            args += ["--crate-type", "cdylib"]
-        if rustc_flags:
-            args += ["--", *rustc_flags]
-        invocations.append(_invocation(ext, crate, platform, args, [planned], profile))
-    for group in bin_groups.values():
-        args = ["build"]
-        for planned in group.targets:
-            args += ["--bin", planned.cargo_name]
-        args += _common_args(group.first, group.crate, platform, group.profile, group.features)
-        args += [*group.first.args, *options.args]
-        invocations.append(
-            _invocation(group.first, group.crate, platform, args, group.targets, group.profile)
+        jobs.append(_Job(t, crate, profile, features, args, rustc_flags, [planned]))
+    return [
+        CargoInvocation(
+            args=tuple(_argv(job, platform, build)),
+            env=_env(job.first, platform),
+            manifest_path=job.crate.manifest_path,
+            targets=tuple(job.targets),
+            quiet=job.first.quiet or build.quiet,
+            optional=job.first.optional,
+            profile=job.profile,
         )
-    return invocations
+        for job in [*jobs, *bin_jobs.values()]
+    ]

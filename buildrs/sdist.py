@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import process
 from .errors import ConfigError
-from .extension import RustExtension
+from .settings import TargetSettings
 
 __all__ = ["cargo_files", "is_module_artifact", "merge_cargo_config", "vendor"]
 
@@ -64,14 +64,14 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def is_module_artifact(path: str | Path, targets: Sequence[RustExtension]) -> bool:
+def is_module_artifact(path: str | Path, targets: Sequence[TargetSettings]) -> bool:
     """Whether ``path`` is a built extension module of one of ``targets``."""
     name = Path(path).name
     modules = {t.module_name for t in targets if not t.is_bin}
     return name.endswith((".so", ".pyd")) and name.split(".")[0] in modules
 
 
-def cargo_files(targets: Sequence[RustExtension], project_dir: Path, cargo: str) -> list[str]:
+def cargo_files(targets: Sequence[TargetSettings], project_dir: Path, cargo: str) -> list[str]:
     """Every file cargo needs to build ``targets``, relative to ``project_dir`` (posix)."""
     root = project_dir.resolve()
     queue = [(root / t.path).resolve() for t in targets]

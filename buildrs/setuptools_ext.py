@@ -13,20 +13,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from setuptools import find_packages
+from setuptools import find_namespace_packages, find_packages
 
 from .commands import (
     build_rust,
     clean_rust,
-    make_bdist_wheel,
     make_build_ext,
+    make_clean,
+    make_egg_info,
     make_install_scripts,
     make_sdist,
-    project_dir,
 )
 from .config import BuildrsConfig, load_pyproject
+from .distribution import project_dir, rust_targets
 from .errors import ConfigError
 from .extension import RustExtension
+from .wheel import make_bdist_wheel
 
 __all__ = ["add_rust_extensions", "pyproject_config", "rust_extensions"]
 
@@ -58,7 +60,7 @@ def pyproject_config(dist: Any) -> None:
     if config is None:
         return
     dist.buildrs_config = config
-    add_rust_extensions(dist, config.targets)
+    add_rust_extensions(dist, [RustExtension.from_settings(t) for t in config.targets])
     _default_packages(dist, root, pyproject, config)
 
 
@@ -66,38 +68,38 @@ def pyproject_config(dist: Any) -> None:
 pyproject_config.order = 20  # type: ignore[attr-defined]
 
 
+def _command(dist: Any, name: str) -> type[Any]:
+    """The class of command ``name`` now: another plugin's, or setuptools' own."""
+    found: type[Any] = dist.get_command_class(name)
+    return found
+
+
 def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
     """Add ``targets`` to the distribution and wire buildrs' commands in (once)."""
-    from setuptools.command.bdist_wheel import bdist_wheel
-    from setuptools.command.build_ext import build_ext
-    from setuptools.command.install_scripts import install_scripts
-    from setuptools.command.sdist import sdist
-
     current = list(getattr(dist, "rust_extensions", None) or [])
     current.extend(t for t in targets if all(t is not c for c in current))
     dist.rust_extensions = current
     if not getattr(dist, _WIRED, False):
         setattr(dist, _WIRED, True)
-        # A distribution with compiled code: platform-tagged wheels, build_ext runs.
-        dist.has_ext_modules = lambda: True
+        # Platform-tagged wheels and a build_ext run only when there is Rust to build.
+        has_c_extensions = dist.has_ext_modules
+        dist.has_ext_modules = lambda: has_c_extensions() or bool(rust_targets(dist))
         # Named here, not only as entry points, so that another plugin's command of
         # the same name (setuptools-rust's build_rust) cannot take their place.
         dist.cmdclass.setdefault("build_rust", build_rust)
         dist.cmdclass.setdefault("clean_rust", clean_rust)
-        dist.cmdclass["build_ext"] = make_build_ext(dist.cmdclass.get("build_ext", build_ext))
-        dist.cmdclass["bdist_wheel"] = make_bdist_wheel(
-            dist.cmdclass.get("bdist_wheel", bdist_wheel)
-        )
-        dist.cmdclass["sdist"] = make_sdist(dist.cmdclass.get("sdist", sdist))
-    if any(t.is_bin and t.script for t in current) and not getattr(dist, _SCRIPTS, False):
+        dist.cmdclass["build_ext"] = make_build_ext(_command(dist, "build_ext"))
+        dist.cmdclass["bdist_wheel"] = make_bdist_wheel(_command(dist, "bdist_wheel"))
+        dist.cmdclass["sdist"] = make_sdist(_command(dist, "sdist"))
+        dist.cmdclass["clean"] = make_clean(_command(dist, "clean"))
+        dist.cmdclass["egg_info"] = make_egg_info(_command(dist, "egg_info"))
+    if any(t.kind == "bin" for t in rust_targets(dist)) and not getattr(dist, _SCRIPTS, False):
         setattr(dist, _SCRIPTS, True)
         # Rust binaries go straight into build_scripts' directory; install_scripts
         # (and so the wheel's .data/scripts) only runs when the distribution has scripts.
         dist.scripts = list(dist.scripts or [])
         dist.has_scripts = lambda: True
-        dist.cmdclass["install_scripts"] = make_install_scripts(
-            dist.cmdclass.get("install_scripts", install_scripts)
-        )
+        dist.cmdclass["install_scripts"] = make_install_scripts(_command(dist, "install_scripts"))
 
 
 _PYTHON_ROOTS = ("python", ".", "src", "py")
@@ -111,19 +113,27 @@ def _default_packages(
     setuptools' automatic discovery mistakes cargo's ``src/`` for a Python src
     layout and ships no Python code at all; a Rust project therefore gets its
     packages from the declared targets: ``mypkg._native`` -> the ``mypkg``
-    package, looked for under python/, the project root, src/ and py/.
+    package, looked for under python/, the project root, src/ and py/. A target
+    inside a namespace package (``ns.pkg._native`` with no ``ns/__init__.py``) is
+    found by the directory of the package that holds it.
     """
     setuptools_table = pyproject.get("tool", {}).get("setuptools", {})
     if any(key in setuptools_table for key in ("packages", "py-modules", "package-dir")):
         return
     if dist.packages is not None or dist.py_modules is not None:
         return
-    tops = sorted({t.target.split(".")[0] for t in config.targets if not t.is_bin and t.package})
+    holders = {t.package for t in config.targets if t.kind == "ext" and t.package}
+    tops = sorted({package.split(".")[0] for package in holders})
     packages: list[str] = []
     base = None
     for top in tops:
+        inner = sorted(p.split(".") for p in holders if p.split(".")[0] == top)
         for candidate in _PYTHON_ROOTS:
-            if (root / candidate / top / "__init__.py").is_file():
+            regular = (root / candidate / top / "__init__.py").is_file()
+            namespace = not regular and any(
+                (root / candidate).joinpath(*parts, "__init__.py").is_file() for parts in inner
+            )
+            if regular or namespace:
                 if base not in (None, candidate):
                     raise ConfigError(
                         f"pyproject.toml: Python packages of the Rust targets are under both "
@@ -131,7 +141,8 @@ def _default_packages(
                         "package-dir"
                     )
                 base = candidate
-                packages += find_packages(str(root / candidate), include=[top, f"{top}.*"])
+                find = find_namespace_packages if namespace else find_packages
+                packages += find(str(root / candidate), include=[top, f"{top}.*"])
                 break
     dist.packages = sorted(set(packages))
     dist.py_modules = []

@@ -60,6 +60,30 @@ def pip_wheel(project: Path, out: Path, env: Mapping[str, str], *extra: str) -> 
     return wheel
 
 
+def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:
+    """Build a wheel that must fail: one clear message, no traceback, no cargo JSON."""
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(project),
+        ],
+        env=env,
+        check=False,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert '{"reason"' not in output
+    assert not list((tmp_path / "dist").glob("*.whl")) if (tmp_path / "dist").exists() else True
+    return output
+
+
 def find_cpython(minor: int) -> str | None:
     """A working CPython 3.<minor>: on PATH, or one of pyenv's."""
     name = f"python3.{minor}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from buildrs import RustBin, RustExtension
+from buildrs import Binding
 from buildrs.cargo import read_messages, select_artifact
 from buildrs.errors import ArtifactError
 from buildrs.plan import PlannedTarget
@@ -36,7 +36,16 @@ def platform(os_name: str) -> Platform:
 
 
 def lib_target() -> PlannedTarget:
-    return PlannedTarget(RustExtension("pkg._native"), "cdylib", "_native", "_native.so")
+    return PlannedTarget(
+        "RustExtension('pkg._native')",
+        "pkg._native",
+        "cdylib",
+        Binding.PyO3,
+        "_native",
+        Path(MANIFEST),
+        "_native.so",
+        package="pkg",
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,7 +79,9 @@ def test_bin_uses_executable_field() -> None:
     output = read_messages(
         [artifact("wc", ["bin"], ["/t/release/wc.exe", "/t/release/wc.pdb"], "/t/release/wc.exe")]
     )
-    target = PlannedTarget(RustBin("wc"), "bin", "wc", "wc.exe")
+    target = PlannedTarget(
+        "RustBin('wc')", "wc", "bin", Binding.Exec, "wc", Path(MANIFEST), "wc.exe", to_scripts=True
+    )
     assert select_artifact(target, Path(MANIFEST), output, platform("windows"))[1] == Path(
         "/t/release/wc.exe"
     )

@@ -175,10 +175,12 @@ def test_config_settings_choose_profile_features_and_args(
     copy_project, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(EXAMPLE)
+    # BUILDRS_PROFILE (set for the whole suite) would win over -C buildrs.profile.
+    env = {k: v for k, v in build_env.items() if k != "BUILDRS_PROFILE"}
     result = pip(
         "wheel", "-v", "--no-deps", "-w", str(tmp_path / "dist"), str(project),
         "-C", "buildrs.profile=release", "-C", "buildrs.cargo-args=--locked",
-        env=build_env,
+        env=env,
     )  # fmt: skip
     output = result.stdout + result.stderr
     assert "building example_crate._native (release profile)" in output

@@ -11,8 +11,9 @@ import pytest
 from buildrs import Binding, RustBin, RustExtension, Strip
 from buildrs.errors import ConfigError, ManifestError
 from buildrs.manifest import CrateInfo, Dependency
-from buildrs.plan import BuildOptions, plan
+from buildrs.plan import plan
 from buildrs.platform import Platform
+from buildrs.settings import BuildSettings, TargetSettings
 
 MANIFEST = Path("/proj/Cargo.toml")
 JSON = "--message-format=json-render-diagnostics"
@@ -85,8 +86,12 @@ def crate(
     )
 
 
-def ext(target: str = "pkg._native", **kwargs: object) -> RustExtension:
-    return RustExtension(target, "Cargo.toml", **kwargs)  # type: ignore[arg-type]
+def ext(target: str = "pkg._native", **kwargs: object) -> TargetSettings:
+    return RustExtension(target, "Cargo.toml", **kwargs).settings[0]  # type: ignore[arg-type]
+
+
+def rust_bin(name: str, **kwargs: object) -> TargetSettings:
+    return RustBin(name, "Cargo.toml", **kwargs).settings[0]  # type: ignore[arg-type]
 
 
 LIB_HEAD = ["rustc", "--lib", JSON, "--manifest-path", str(MANIFEST)]
@@ -104,7 +109,7 @@ CASES = [
         ext(),
         crate(),
         LINUX,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
         "_native.cpython-311-x86_64-linux-gnu.so",
@@ -114,7 +119,7 @@ CASES = [
         ext(),
         crate(),
         LINUX,
-        BuildOptions(default_profile="dev"),
+        BuildSettings(wheel_profile="dev"),
         [*LIB_HEAD, "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
         "_native.cpython-311-x86_64-linux-gnu.so",
@@ -124,7 +129,7 @@ CASES = [
         ext(debug=False),
         crate(),
         LINUX,
-        BuildOptions(profile="bench-lto"),
+        BuildSettings(profile="bench-lto"),
         [*LIB_HEAD, "--profile", "bench-lto", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
         "_native.cpython-311-x86_64-linux-gnu.so",
@@ -134,7 +139,7 @@ CASES = [
         ext(),
         crate(pyo3="0.22.6"),
         LINUX,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--features", "pyo3/extension-module", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
         "_native.cpython-311-x86_64-linux-gnu.so",
@@ -144,7 +149,7 @@ CASES = [
         ext(features=["simd", "fast"]),
         crate(pyo3="0.22.6", pyo3_features=("extension-module",)),
         LINUX,
-        BuildOptions(args=("--locked",)),
+        BuildSettings(cargo_args=("--locked",)),
         [*LIB_HEAD, "--release", "--features", "fast,simd", "--locked", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/usr/bin/python3.11", **PYO3_ENV},
         "_native.cpython-311-x86_64-linux-gnu.so",
@@ -154,7 +159,7 @@ CASES = [
         ext(env={"RUSTFLAGS_EXTRA": "1", "PYO3_PYTHON": "/custom/python"}),
         crate(pyo3_features=("abi3-py39",)),
         LINUX,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "/custom/python", **PYO3_ENV, "RUSTFLAGS_EXTRA": "1"},
         "_native.abi3.so",
@@ -164,7 +169,7 @@ CASES = [
         ext(strip=Strip.All, native=True, rustc_flags=["-Cdebuginfo=1"], quiet=True),
         crate(),
         LINUX,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -186,7 +191,7 @@ CASES = [
         ext(),
         crate(),
         MACOS_X86,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -208,7 +213,7 @@ CASES = [
         ext(),
         crate(pyo3_features=("abi3-py310",)),
         MACOS_ARM64,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -230,7 +235,7 @@ CASES = [
         ext(),
         crate(),
         WINDOWS_MSVC,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "C:\\Python311\\python.exe", **PYO3_ENV},
         "_native.cp311-win_amd64.pyd",
@@ -240,7 +245,7 @@ CASES = [
         ext(),
         crate(pyo3_features=("abi3",)),
         WINDOWS_MSVC,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
         {"PYO3_PYTHON": "C:\\Python311\\python.exe", **PYO3_ENV},
         "_native.pyd",
@@ -250,7 +255,7 @@ CASES = [
         ext(),
         crate(),
         WINDOWS_GNU,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -267,7 +272,7 @@ CASES = [
         ext(),
         crate(),
         LINUX_AARCH64,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -284,7 +289,7 @@ CASES = [
         ext("ffi_demo._ffi", binding=Binding.NoBinding),
         crate(lib="_ffi", pyo3=None),
         MACOS_X86,
-        BuildOptions(),
+        BuildSettings(),
         [*LIB_HEAD, "--release", "--crate-type", "cdylib"],
         {"MACOSX_DEPLOYMENT_TARGET": "10.12"},
         "_ffi.cpython-311-darwin.so",
@@ -294,7 +299,7 @@ CASES = [
         ext("cpy._native", binding=Binding.RustCPython),
         crate(pyo3=None, cpython=True),
         LINUX,
-        BuildOptions(),
+        BuildSettings(),
         [
             *LIB_HEAD,
             "--release",
@@ -311,7 +316,7 @@ CASES = [
         ext("pkg.tools.hello-world", binding=Binding.Exec),
         crate(bins=("hello-world",)),
         WINDOWS_MSVC,
-        BuildOptions(),
+        BuildSettings(),
         ["build", "--bin", "hello-world", JSON, "--manifest-path", str(MANIFEST), "--release"],
         {"PYO3_PYTHON": "C:\\Python311\\python.exe"},
         "hello-world.exe",
@@ -324,10 +329,10 @@ CASES = [
     ("target", "info", "platform", "options", "argv", "env", "filename"), CASES
 )
 def test_plan_golden(
-    target: RustExtension,
+    target: TargetSettings,
     info: CrateInfo,
     platform: Platform,
-    options: BuildOptions,
+    options: BuildSettings,
     argv: list[str],
     env: dict[str, str],
     filename: str,
@@ -382,9 +387,9 @@ def test_abi3_not_used_on_pypy_or_free_threaded() -> None:
 def test_bins_of_one_crate_share_one_cargo_build() -> None:
     info = crate(bins=("wc", "grep", "tool"))
     targets = [
-        RustBin("wc", "Cargo.toml"),
-        RustBin("grep", "Cargo.toml"),
-        RustBin("tool", "Cargo.toml", strip=Strip.Debug),
+        rust_bin("wc"),
+        rust_bin("grep"),
+        rust_bin("tool", strip=Strip.Debug),
     ]
     strip, build = plan(targets, {Path("Cargo.toml"): info}, LINUX)
     assert list(strip.args) == [
@@ -411,28 +416,153 @@ def test_bins_of_one_crate_share_one_cargo_build() -> None:
         "--release",
     ]
     assert [t.filename for t in build.targets] == ["wc", "grep"]
-    assert all(t.is_script and t.package_parts == () for t in build.targets)
+    assert all(t.to_scripts and t.package_parts == () for t in build.targets)
     assert "PYO3_BUILD_EXTENSION_MODULE" not in build.env
 
 
 @pytest.mark.parametrize(
     ("target", "info", "message"),
     [
-        (
-            ext("pkg._native"),
-            crate(lib="other"),
-            "[lib] name is 'other', but target 'pkg._native' ends in '_native'",
-        ),
-        (ext("pkg._native"), crate(lib="other"), "or name the target 'pkg.other'"),
         (ext(), crate(lib=None), "has no library target"),
-        (RustBin("wc", "Cargo.toml"), crate(bins=("grep",)), "has no binary named 'wc'"),
+        (rust_bin("wc"), crate(bins=("grep",)), "has no binary named 'wc'"),
         (ext(args=["--", "-Copt-level=3"]), crate(), "args contains '--'"),
-        (ext(py_limited_api="banana"), crate(), "py_limited_api must be"),
+        (ext(args=["--release", "--profile", "dist"]), crate(), "args select two profiles"),
+        (ext(args=["--profile"]), crate(), "--profile needs a profile name"),
     ],
 )
-def test_plan_errors(target: RustExtension, info: CrateInfo, message: str) -> None:
+def test_plan_errors(target: TargetSettings, info: CrateInfo, message: str) -> None:
     with pytest.raises((ManifestError, ConfigError)) as caught:
         plan([target], {Path("Cargo.toml"): info}, LINUX)
     assert message in str(caught.value)
     if isinstance(caught.value, ManifestError):
         assert str(MANIFEST) in str(caught.value)
+
+
+def test_lib_name_need_not_match_the_module() -> None:
+    """PyO3 names the init function after #[pymodule], so `[lib] name = "pkg_rust"`
+    with target `pkg.rust` is planned (the built library's exports are checked later)."""
+    (invocation,) = plan([ext("pkg.rust")], {Path("Cargo.toml"): crate(lib="pkg_rust")}, LINUX)
+    (planned,) = invocation.targets
+    assert (planned.cargo_name, planned.filename) == (
+        "pkg_rust",
+        "rust.cpython-311-x86_64-linux-gnu.so",
+    )
+    assert planned.init_symbol == "PyInit_rust"
+    (nobinding,) = plan(
+        [ext("pkg.rust", binding=Binding.NoBinding)], {Path("Cargo.toml"): crate()}, LINUX
+    )
+    assert nobinding.targets[0].init_symbol is None
+
+
+RELEASE = ["--release"]
+
+
+@pytest.mark.parametrize(
+    ("target", "settings", "inplace", "profile_argv", "rest"),
+    [
+        (ext(args=["--profile", "dist"]), BuildSettings(), False, ["--profile", "dist"], []),
+        (
+            ext(args=["--profile=dist", "--locked"]),
+            BuildSettings(),
+            True,
+            ["--profile", "dist"],
+            ["--locked"],
+        ),
+        (ext(args=["--release"]), BuildSettings(), True, RELEASE, []),
+        (ext(args=["-r"], debug=True), BuildSettings(), False, RELEASE, []),
+        (ext(args=["--profile", "debug"]), BuildSettings(), False, [], []),
+        (ext(args=["--release"]), BuildSettings(profile="dev"), False, [], []),
+        (ext(args=["--profile", "dist"]), BuildSettings(profile="release"), True, RELEASE, []),
+        (ext(debug=True), BuildSettings(), False, [], []),
+        (ext(debug=False), BuildSettings(), True, RELEASE, []),
+        (ext(), BuildSettings(), True, [], []),
+        (ext(), BuildSettings(editable_profile="fast-dev"), True, ["--profile", "fast-dev"], []),
+        (ext(), BuildSettings(wheel_profile="dist"), False, ["--profile", "dist"], []),
+        (
+            ext(),
+            BuildSettings(cargo_args=("--release", "--offline")),
+            False,
+            RELEASE,
+            ["--offline"],
+        ),
+    ],
+)
+def test_profile_is_chosen_once_and_never_doubled(
+    target: TargetSettings,
+    settings: BuildSettings,
+    inplace: bool,
+    profile_argv: list[str],
+    rest: list[str],
+) -> None:
+    """A profile in a target's args is the target's own (above `debug`); the build's
+    forced profile beats it; cargo always gets exactly one profile flag."""
+    (invocation,) = plan([target], {Path("Cargo.toml"): crate()}, LINUX, settings, inplace)
+    assert list(invocation.args) == [*LIB_HEAD, *profile_argv, *rest, "--crate-type", "cdylib"]
+
+
+def test_bdist_wheel_py_limited_api_builds_abi3() -> None:
+    """`[bdist_wheel] py_limited_api = cp39` turns on pyo3's abi3-py39 feature for
+    `auto` targets, and names the module `.abi3.so`."""
+    settings = BuildSettings(py_limited_api=(3, 9))
+    targets = [
+        ext("pkg._native"),
+        ext("pkg._ffi", binding=Binding.NoBinding),
+        ext("pkg._versioned", py_limited_api=False),
+    ]
+    info = crate()
+    native, ffi, versioned = plan(targets, {Path("Cargo.toml"): info}, LINUX, settings)
+    assert "--features" in native.args
+    assert native.args[native.args.index("--features") + 1] == "pyo3/abi3-py39"
+    assert native.targets[0].abi3 == (3, 9)
+    assert native.targets[0].filename == "_native.abi3.so"
+    assert ffi.targets[0].filename == "_ffi.abi3.so"
+    assert "--features" not in ffi.args
+    assert versioned.targets[0].filename == "_versioned.cpython-311-x86_64-linux-gnu.so"
+    assert "--features" not in versioned.args
+
+
+def test_plain_abi3_feature_floor_is_the_building_python() -> None:
+    (invocation,) = plan([ext()], {Path("Cargo.toml"): crate(pyo3_features=("abi3",))}, LINUX)
+    assert invocation.targets[0].abi3 == (3, 11)
+
+
+def test_exec_mapping_builds_every_binary_into_the_package() -> None:
+    mapping = RustExtension(
+        {"hello": "pkg.hello", "hello-two": "pkg.bin.hello2"},
+        "Cargo.toml",
+        binding=Binding.Exec,
+        script=True,
+    )
+    info = crate(bins=("hello", "hello-two"))
+    (invocation,) = plan(list(mapping.settings), {Path("Cargo.toml"): info}, LINUX)
+    assert list(invocation.args[:5]) == ["build", "--bin", "hello", "--bin", "hello-two"]
+    hello, two = invocation.targets
+    assert (hello.package, hello.filename, hello.to_scripts) == ("pkg", "hello", False)
+    assert (two.package, two.filename, two.cargo_name) == ("pkg.bin", "hello2", "hello-two")
+    assert (hello.wrapper, two.wrapper) == ("pkg._gen_hello", "pkg.bin._gen_hello2")
+    assert [s.console_script for s in mapping.settings] == [
+        ("hello", "pkg._gen_hello"),
+        ("hello2", "pkg.bin._gen_hello2"),
+    ]
+
+
+def test_build_wide_settings_in_argv() -> None:
+    settings = BuildSettings(quiet=True, target_dir="/tmp/t", features=("extra",))
+    (invocation,) = plan([ext(features=["own"])], {Path("Cargo.toml"): crate()}, LINUX, settings)
+    assert list(invocation.args) == [
+        *LIB_HEAD,
+        "--release",
+        "--target-dir",
+        "/tmp/t",
+        "--features",
+        "extra,own",
+        "--quiet",
+        "--crate-type",
+        "cdylib",
+    ]
+    assert invocation.quiet
+
+
+def test_target_declared_twice_is_an_error() -> None:
+    with pytest.raises(ConfigError, match=r"RustExtension\('pkg._native'\) is declared twice"):
+        plan([ext(), ext()], {Path("Cargo.toml"): crate()}, LINUX)

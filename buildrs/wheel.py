@@ -1,0 +1,188 @@
+"""``bdist_wheel``: tags from the build's plan, and a last check of the wheel's files.
+
+The tag comes from the same ``DistPlan`` that names the modules: abi3 when every
+extension module is abi3 (``cpXY-abi3``, XY the highest floor), ``py3-none-<platform>``
+for a wheel of Rust binaries only, and the cross target's platform. Before the
+wheel is written, ``check_wheel_files`` compares every extension module in it with
+the tag, and every declared target with what is there, so a wheel that cannot
+import where pip would install it is never written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .distribution import dist_plan, rust_targets
+from .errors import BuildrsError
+from .pipeline import DistPlan
+
+__all__ = ["WheelTagError", "check_wheel_files", "make_bdist_wheel", "module_abi"]
+
+
+class WheelTagError(BuildrsError):
+    """The files of a wheel do not match its tag, or a declared target is missing."""
+
+
+_VERSIONED = (
+    re.compile(r"\.cpython-3(\d+)([a-z]*)-[^/]*\.so$"),
+    re.compile(r"\.cp3(\d+)([a-z]*)-[^/]*\.pyd$"),
+)
+
+
+def module_abi(name: str) -> tuple[str, tuple[int, int] | None]:
+    """What an extension module file's name says it needs: ``("abi3", None)``,
+    ``("cp", (3, 11))`` (``"cpt"`` for free-threaded), ``("other", None)`` for
+    another implementation's module, or ``("", None)`` when the name says nothing
+    (a plain ``.so``, or not a module at all)."""
+    if name.endswith(".abi3.so"):
+        return "abi3", None
+    for pattern in _VERSIONED:
+        found = pattern.search(name)
+        if found:
+            return ("cpt" if "t" in found.group(2) else "cp"), (3, int(found.group(1)))
+    if name.endswith(".pyd"):
+        return "abi3", None
+    if re.search(r"\.(pypy|graalpy)[^/]*\.so$", name):
+        return "other", None
+    return "", None
+
+
+def _tag_version(interpreter: str) -> tuple[int, int] | None:
+    found = re.fullmatch(r"cp3(\d+)", interpreter)
+    return (3, int(found.group(1))) if found else None
+
+
+def check_wheel_files(
+    files: Iterable[str],
+    tag: tuple[str, str, str],
+    floors: Mapping[str, tuple[int, int] | None],
+    required: Sequence[tuple[str, str]],
+) -> list[str]:
+    """Problems of a wheel holding ``files`` (paths relative to its root, with ``/``)
+    under ``tag``. ``floors`` maps the Rust modules' paths to their abi3 floors;
+    ``required`` lists ``(path, label)`` of the declared, non-optional targets."""
+    impl, abi, _ = tag
+    wheel = "-".join(tag)
+    present = set(files)
+    problems = [
+        f"{label} is declared but {path} is not in the wheel (was it built in place?)"
+        for path, label in required
+        if path not in present
+    ]
+    version = _tag_version(impl)
+    for path in sorted(present):
+        kind, module_version = module_abi(path)
+        if not kind or kind == "other":
+            continue
+        floor = floors.get(path)
+        if abi == "none":
+            problems.append(
+                f"{path} is an extension module, but the wheel is tagged {wheel}, "
+                "which claims no Python ABI"
+            )
+        elif abi == "abi3" and kind != "abi3":
+            problems.append(
+                f"{path} is built for one Python version only, but the wheel is tagged "
+                f"{wheel} (the stable ABI): it would install on other versions and fail "
+                "to import. Build it against the stable ABI (py-limited-api, or pyo3's "
+                "abi3 features) or drop [bdist_wheel] py_limited_api"
+            )
+        elif kind in ("cp", "cpt") and version is not None and module_version != version:
+            problems.append(
+                f"{path} is built for Python {module_version[0]}.{module_version[1]}"  # type: ignore[index]
+                f" but the wheel is tagged {wheel}"
+            )
+        elif kind == "abi3" and floor is not None and version is not None and version < floor:
+            problems.append(
+                f"{path} needs the stable ABI of Python {floor[0]}.{floor[1]} or newer, "
+                f"but the wheel is tagged {wheel} and would install on older versions. "
+                f"Enable pyo3's abi3-py{impl[3:]} feature or raise py_limited_api"
+            )
+    return problems
+
+
+def _expected(plan: DistPlan, data_dir: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    floors: dict[str, Any] = {}
+    required: list[tuple[str, str]] = []
+    for t in plan.targets:
+        if t.to_scripts:
+            path = f"{data_dir}/scripts/{t.filename}"
+        else:
+            path = "/".join([*t.package_parts, t.filename])
+        if t.is_module:
+            floors[path] = t.abi3
+        if not t.optional:
+            required.append((path, t.label))
+    return floors, required
+
+
+def _wheel_files(root: Path) -> list[str]:
+    return [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
+
+
+def make_bdist_wheel(base: type[Any]) -> type[Any]:
+    """A ``bdist_wheel`` tagged from the plan and checked before it is written."""
+
+    class bdist_wheel(base):  # type: ignore[misc]
+        user_options: ClassVar[list[tuple[str, str | None, str]]] = [
+            *base.user_options,
+            ("target=", None, "cargo target triple to build for; the wheel is tagged for it"),
+        ]
+
+        def initialize_options(self) -> None:
+            super().initialize_options()
+            self.target: str | None = None
+
+        def _plan(self) -> DistPlan | None:
+            if not rust_targets(self.distribution):
+                return None
+            return dist_plan(self.distribution, inplace=False)
+
+        def finalize_options(self) -> None:
+            plan = self._plan()
+            if plan is not None:
+                floor = plan.abi3_floor
+                if not getattr(self, "py_limited_api", None) and floor is not None:
+                    self.py_limited_api = f"cp{floor[0]}{floor[1]}"
+                if plan.platform.wheel_platform and not getattr(self, "plat_name", None):
+                    self.plat_name = plan.platform.wheel_platform
+            super().finalize_options()
+
+        def get_tag(self) -> tuple[str, str, str]:
+            impl, abi, plat = super().get_tag()
+            targets = rust_targets(self.distribution)
+            only_binaries = (
+                bool(targets)
+                and not self.distribution.ext_modules
+                and all(t.is_bin for t in targets)
+            )
+            return ("py3", "none", plat) if only_binaries else (impl, abi, plat)
+
+        def run(self) -> None:
+            # Editable installs call write_wheelfile too, for a wheel of links only.
+            self._buildrs_check = True
+            try:
+                super().run()
+            finally:
+                self._buildrs_check = False
+
+        def write_wheelfile(self, wheelfile_base: str, *args: Any, **kwargs: Any) -> None:
+            plan = self._plan() if getattr(self, "_buildrs_check", False) else None
+            if plan is not None:
+                root = Path(self.bdist_dir)
+                data = Path(self.data_dir)  # relative to the wheel's root
+                data_dir = (data.relative_to(root) if data.is_absolute() else data).as_posix()
+                floors, required = _expected(plan, data_dir)
+                problems = check_wheel_files(_wheel_files(root), self.get_tag(), floors, required)
+                if problems:
+                    raise WheelTagError(
+                        "the wheel was not written, because what it holds does not match "
+                        "its tag or its declared targets:\n  " + "\n  ".join(problems)
+                    )
+            super().write_wheelfile(wheelfile_base, *args, **kwargs)
+
+    bdist_wheel.__name__ = bdist_wheel.__qualname__ = "bdist_wheel"
+    return bdist_wheel

@@ -1,0 +1,1 @@
+"""Ships two Rust programs inside the package."""

@@ -1,0 +1,1 @@
+"""A package whose Rust module is not named after its cargo library."""

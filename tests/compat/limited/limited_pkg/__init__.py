@@ -1,0 +1,1 @@
+"""A module built for the stable ABI because bdist_wheel asks for it."""

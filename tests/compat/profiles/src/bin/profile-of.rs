@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", if cfg!(debug_assertions) { "debug" } else { "optimized" });
+}

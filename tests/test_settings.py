@@ -1,0 +1,195 @@
+"""The settings model: one resolver, its precedence, and the docs generated from it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from buildrs import Binding, RustBin, RustExtension
+from buildrs.errors import ConfigError
+from buildrs.settings import (
+    BuildSettings,
+    key_table,
+    resolve,
+    split_config_settings,
+    target_keys,
+)
+from conftest import ROOT
+
+CMD = "command line"
+
+
+def opts(**commands: dict[str, Any]) -> dict[str, dict[str, tuple[str, Any]]]:
+    return {name: {k: (CMD, v) for k, v in values.items()} for name, values in commands.items()}
+
+
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        ({}, BuildSettings()),
+        (
+            {"project": {"profile": "dist", "editable-profile": "fast", "vendor": True}},
+            BuildSettings(wheel_profile="dist", editable_profile="fast", vendor=True),
+        ),
+        (
+            {"commands": opts(build_rust={"debug": 1})},
+            BuildSettings(profile="dev", profile_source="build_rust --debug"),
+        ),
+        (
+            {"commands": opts(build_rust={"release": 1, "profile": "dist"})},
+            BuildSettings(profile="dist", profile_source="build_rust --profile (command line)"),
+        ),
+        (
+            {"commands": opts(build_ext={"debug": "1"})},
+            BuildSettings(profile="dev", profile_source="build_ext --debug"),
+        ),
+        (
+            {
+                "commands": opts(build_rust={"profile": "a"}),
+                "config_settings": {"buildrs.profile": "b"},
+            },
+            BuildSettings(profile="b", profile_source="-C buildrs.profile"),
+        ),
+        (
+            {
+                "config_settings": {"buildrs.profile": "b"},
+                "environ": {"BUILDRS_PROFILE": "c"},
+            },
+            BuildSettings(profile="c", profile_source="BUILDRS_PROFILE"),
+        ),
+        (
+            {"environ": {"SETUPTOOLS_RUST_CARGO_PROFILE": "d"}},
+            BuildSettings(profile="d", profile_source="SETUPTOOLS_RUST_CARGO_PROFILE"),
+        ),
+        (
+            {"environ": {"SETUPTOOLS_RUST_CARGO_PROFILE": "d", "BUILDRS_PROFILE": "e"}},
+            BuildSettings(profile="e", profile_source="BUILDRS_PROFILE"),
+        ),
+        (
+            {
+                "config_settings": {
+                    "buildrs.features": ["a", "b"],
+                    "buildrs.cargo-args": "--locked",
+                },
+                "environ": {"BUILDRS_FEATURES": "c, d"},
+            },
+            BuildSettings(features=("c", "d"), cargo_args=("--locked",)),
+        ),
+        (
+            {"project": {"vendor": True}, "commands": opts(sdist={"vendor_crates": 0})},
+            BuildSettings(vendor=False),
+        ),
+        (
+            {"commands": opts(sdist={"vendor": 1}), "environ": {"BUILDRS_VENDOR": "no"}},
+            BuildSettings(vendor=False),
+        ),
+        (
+            {"commands": opts(sdist={"vendor_crates": 1})},
+            BuildSettings(vendor=True),
+        ),
+        (
+            {"environ": {"CARGO_BUILD_TARGET": "aarch64-unknown-linux-gnu"}},
+            BuildSettings(target="aarch64-unknown-linux-gnu"),
+        ),
+        (
+            {
+                "commands": opts(bdist_wheel={"target": "x86_64-pc-windows-gnu"}),
+                "environ": {"CARGO_BUILD_TARGET": "aarch64-unknown-linux-gnu"},
+            },
+            BuildSettings(target="x86_64-pc-windows-gnu"),
+        ),
+        (
+            {"commands": opts(build_rust={"target": "a-b-c"}, bdist_wheel={"target": "d-e-f"})},
+            BuildSettings(target="a-b-c"),
+        ),
+        (
+            {"commands": {"bdist_wheel": {"py_limited_api": ("setup.cfg", "cp39")}}},
+            BuildSettings(py_limited_api=(3, 9)),
+        ),
+        (
+            {"commands": opts(build_rust={"qbuild": 1, "build_temp": "tmp/cargo"})},
+            BuildSettings(quiet=True, target_dir="tmp/cargo"),
+        ),
+    ],
+)
+def test_resolve_precedence(sources: dict[str, Any], expected: BuildSettings) -> None:
+    """defaults < [tool.buildrs] < setup.cfg/command options < -C < environment."""
+    assert resolve(config_settings=sources.pop("config_settings", {}), **sources) == expected
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        (
+            {"commands": opts(build_rust={"debug": 1, "release": 1})},
+            "build_rust: --debug and --release cannot be used together",
+        ),
+        (
+            {"environ": {"BUILDRS_CARGO_ARGS": "--config 'a=1"}},
+            'BUILDRS_CARGO_ARGS: cannot split "--config \'a=1" into arguments',
+        ),
+        ({"environ": {"BUILDRS_VENDOR": "maybe"}}, "BUILDRS_VENDOR: expected true or false"),
+        (
+            {"commands": {"bdist_wheel": {"py_limited_api": ("setup.cfg", "abi3")}}},
+            "bdist_wheel py_limited_api (setup.cfg): expected a Python version like 'cp39'",
+        ),
+    ],
+)
+def test_resolve_errors(sources: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve(config_settings={}, **sources)
+    assert message in str(caught.value)
+
+
+def test_config_settings_are_split_and_checked() -> None:
+    ours, rest = split_config_settings({"buildrs.profile": "dev", "editable_mode": "strict"})
+    assert (ours, rest) == ({"buildrs.profile": "dev"}, {"editable_mode": "strict"})
+    with pytest.raises(ConfigError, match=r"unknown buildrs setting 'buildrs\.profil' — did you"):
+        split_config_settings({"buildrs.profil": "dev"})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: RustExtension("a._b", py_limited_api="banana"),
+            "RustExtension('a._b'): py_limited_api",
+        ),
+        (lambda: RustExtension("a._b", rust_version="soon"), "RustExtension('a._b'): rust_version"),
+        (lambda: RustExtension("a._b", features="x"), "RustExtension('a._b'): features: expected"),
+        (lambda: RustBin("tool", debug="yes"), "RustBin('tool'): debug: expected true or false"),
+        (
+            lambda: RustExtension({"a": "p.a", "b": "p.b"}),
+            "a mapping with several targets is for binaries; add binding=Binding.Exec",
+        ),
+        (lambda: RustExtension("my-pkg._x"), "'my-pkg' is not a Python identifier"),
+    ],
+)
+def test_setup_py_arguments_are_checked_where_given(make: Any, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make()
+    assert message in str(caught.value)
+
+
+def test_setuptools_rust_attributes_stay_readable() -> None:
+    ext = RustExtension("pkg._native", "rust/Cargo.toml", features=["a"], debug=False)
+    assert (ext.name, ext.path, ext.features, ext.debug, ext.binding) == (
+        "pkg._native",
+        "rust/Cargo.toml",
+        ("a",),
+        False,
+        Binding.PyO3,
+    )
+    exe = RustExtension({"tool": "pkg.tool"}, binding=Binding.Exec)
+    assert exe.target == {"tool": "pkg.tool"} and exe.settings[0].binary_name == "tool"
+
+
+@pytest.mark.parametrize(("kind", "heading"), [("ext", "ext-modules"), ("bin", "bins")])
+def test_readme_key_tables_are_generated_from_the_model(kind: str, heading: str) -> None:
+    """The README's key tables are exactly what the settings dataclass documents."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert key_table(kind) in readme, f"regenerate with: python -m buildrs keys {heading}"
+    documented = re.findall(r"^\| `([a-z-]+)` \|", key_table(kind), flags=re.M)
+    assert documented == target_keys(kind)
