@@ -45,6 +45,8 @@ class Artifact:
     crate_types: tuple[str, ...]
     filenames: tuple[Path, ...]
     executable: Path | None
+    fresh: bool = False
+    """cargo did not rebuild it (its fingerprint was up to date)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,13 @@ def find_cargo(environ: Mapping[str, str] | None = None) -> str:
     """The cargo executable: ``$CARGO``, else ``cargo`` on PATH, else rustup's default place."""
     env = os.environ if environ is None else environ
     wanted = env.get("CARGO") or "cargo"
+    given = Path(wanted)
+    if env.get("CARGO") and given.exists() and not shutil.which(wanted, path=env.get("PATH")):
+        problem = "is a directory" if given.is_dir() else "is not an executable file"
+        raise ConfigError(
+            f"CARGO={wanted} {problem}. Point the CARGO environment variable at the cargo "
+            "program itself (e.g. ~/.cargo/bin/cargo), or unset it to use cargo from PATH."
+        )
     found = shutil.which(wanted, path=env.get("PATH"))
     if found:
         return found
@@ -107,6 +116,7 @@ def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
                     crate_types=tuple(target.get("crate_types", ())),
                     filenames=tuple(Path(f) for f in message.get("filenames", ())),
                     executable=Path(executable) if executable else None,
+                    fresh=message.get("fresh") is True,
                 )
             )
         elif reason == "build-script-executed":

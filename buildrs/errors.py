@@ -51,10 +51,13 @@ class CargoNotFoundError(BuildrsError):
 class CargoError(BuildrsError):
     """A cargo (or rustc) process failed."""
 
-    def __init__(self, argv: Sequence[str], returncode: int, detail: str = "") -> None:
+    def __init__(self, argv: Sequence[str], returncode: int | None, detail: str = "") -> None:
         self.argv = tuple(argv)
         self.returncode = returncode
         command = shlex.join(self.argv)
+        if returncode is None:
+            super().__init__(f"`{command}` could not be started: {detail}")
+            return
         message = f"`{command}` failed with exit code {returncode}"
         if detail:
             message += f"\n{detail.rstrip()}"

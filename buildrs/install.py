@@ -85,14 +85,23 @@ def _umask() -> int:
     return current & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _inside(path: Path, base: Path) -> bool:
+    return path.resolve().is_relative_to(base.resolve())
+
+
 def copy_generated(
-    out_dir: Path | None, mapping: Mapping[str, str], package_root: Path, where: str
+    out_dir: Path | None,
+    mapping: Mapping[str, str],
+    package_root: Path,
+    where: str,
+    tree: Path | None = None,
 ) -> list[Path]:
     """Copy files a build script wrote to ``out_dir`` into Python packages.
 
     ``mapping`` maps a path inside ``OUT_DIR`` (file or directory) to a dotted
     package; ``package_root`` is the directory the dotted names are relative to.
-    Returns the files written.
+    Nothing is read from outside ``out_dir`` or written outside ``tree`` (default:
+    ``package_root``), symbolic links resolved. Returns the files written.
     """
     written: list[Path] = []
     if not mapping:
@@ -102,17 +111,29 @@ def copy_generated(
             f"{where}: generated_files is set, but cargo ran no build script for the crate, "
             "so there is no OUT_DIR to copy from. Add a build.rs that writes them."
         )
+    tree = tree or package_root
     for inside, package in sorted(mapping.items()):
         source = out_dir / inside
         target_dir = package_root.joinpath(*package.split(".")) if package else package_root
+        pairs: list[tuple[Path, Path]] = []
         if source.is_dir():
             for path in sorted(source.rglob("*")):
                 if path.is_file():
-                    relative = path.relative_to(source)
-                    written.append(install_file(path, target_dir / source.name / relative))
+                    pairs.append((path, target_dir / source.name / path.relative_to(source)))
         elif source.is_file():
-            written.append(install_file(source, target_dir / source.name))
-        else:
+            pairs.append((source, target_dir / source.name))
+        for src, dest in pairs:
+            if not _inside(src, out_dir):
+                raise ArtifactError(
+                    f"{where}: generated file {src} resolves to {src.resolve()}, outside the "
+                    f"build script's OUT_DIR {out_dir}; it is not copied"
+                )
+            if not _inside(dest, tree):
+                raise ArtifactError(
+                    f"{where}: refusing to write {dest}: it resolves outside {tree}"
+                )
+            written.append(install_file(src, dest))
+        if not pairs and not source.exists():
             raise ArtifactError(
                 f"{where}: generated file {inside!r} was not written by the build script "
                 f"(looked in {out_dir})"

@@ -108,28 +108,54 @@ class CrateInfo:
 
 
 def load_toml(path: Path, what: str = "file") -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a ``ManifestError`` naming the file."""
+    """Parse a TOML file, turning every failure into a ``ManifestError`` naming the file.
+
+    The file must be UTF-8; a leading byte-order mark is accepted, as cargo does."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError(f"{path}: {what} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ManifestError(
+            f"{path}: is not UTF-8: byte {data[exc.start]:#04x} at offset {exc.start} "
+            f"(line {line}) cannot be decoded. TOML files must be UTF-8; re-save it as UTF-8."
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _typed(table: Mapping[str, Any], key: str, kind: Any, want: str, where: str) -> Any:
+    """``table[key]`` if present (else ``None``), checked to be a ``kind``."""
+    value = table.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise ManifestError(f"{where}{key}: expected {want}, got {value!r}")
+    return value
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ManifestError(f'{where}: expected a list of strings like ["a"], got {value!r}')
+    return value
 
 
 def _find_workspace_root(crate_dir: Path, own: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
     if "workspace" in own:
         return crate_dir, own
-    explicit = own.get("package", {}).get("workspace")
+    explicit = own["package"].get("workspace")
     candidates = [crate_dir / explicit] if isinstance(explicit, str) else crate_dir.parents
     for directory in candidates:
         manifest = directory / "Cargo.toml"
         if manifest.is_file():
             data = load_toml(manifest, "workspace Cargo.toml")
-            if "workspace" in data:
+            if isinstance(data.get("workspace"), dict):
                 return directory.resolve(), data
     return crate_dir, own
 
@@ -139,8 +165,14 @@ def _locked_versions(root: Path) -> dict[str, str]:
     if not lock.is_file():
         return {}
     data = load_toml(lock, "Cargo.lock")
+    packages = data.get("package", [])
+    if not isinstance(packages, list) or not all(isinstance(p, dict) for p in packages):
+        raise ManifestError(
+            f"{lock}: [[package]] must be an array of tables; regenerate the file with "
+            "`cargo generate-lockfile`"
+        )
     versions: dict[str, str] = {}
-    for package in data.get("package", []):
+    for package in packages:
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str):
             previous = versions.get(name)
@@ -159,50 +191,81 @@ def _version_key(version: str) -> tuple[int, ...]:
 _BINDING_CRATES = ("pyo3", "cpython")
 
 
+def _dependency_tables(manifest: Path, data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """``[dependencies]`` and every ``[target.'cfg(...)'.dependencies]``, with their names."""
+    where = f"{manifest}: "
+    tables = [("[dependencies]", _typed(data, "dependencies", dict, "a table", where) or {})]
+    targets = _typed(data, "target", dict, "a table of targets", where) or {}
+    for cfg, table in targets.items():
+        if not isinstance(table, dict):
+            raise ManifestError(f"{where}[target.{cfg!r}]: expected a table, got {table!r}")
+        name = f"[target.{cfg!r}.dependencies]"
+        found = _typed(table, "dependencies", dict, "a table", f"{where}[target.{cfg!r}] ")
+        if found:
+            tables.append((name, found))
+    return tables
+
+
 def _binding_dependencies(
     manifest: Path, data: dict[str, Any], workspace: dict[str, Any], locked: Mapping[str, str]
 ) -> dict[str, Dependency]:
-    shared = workspace.get("workspace", {}).get("dependencies", {})
+    shared_where = f"{manifest}: [workspace.dependencies]"
+    workspace_table = workspace.get("workspace", {})
+    shared = workspace_table.get("dependencies", {}) if isinstance(workspace_table, dict) else {}
+    if not isinstance(shared, dict):
+        raise ManifestError(f"{shared_where}: expected a table, got {shared!r}")
     found: dict[str, Dependency] = {}
-    for key, spec in data.get("dependencies", {}).items():
-        features: list[str] = []
-        version: str | None = None
-        package = key
-        if isinstance(spec, str):
-            version = spec
-        elif isinstance(spec, dict):
-            package = spec.get("package", key)
-            if spec.get("workspace") is True:
-                inherited = shared.get(key)
-                if inherited is None:
-                    raise ManifestError(
-                        f"{manifest}: dependency {key!r} says workspace = true, but the "
-                        f"workspace has no [workspace.dependencies] {key!r}"
-                    )
-                if isinstance(inherited, str):
-                    version = inherited
-                elif isinstance(inherited, dict):
-                    package = inherited.get("package", package)
-                    version = inherited.get("version")
-                    features.extend(inherited.get("features", []))
+    for section, table in _dependency_tables(manifest, data):
+        for key, spec in table.items():
+            where = f"{manifest}: {section} {key}: "
+            features: list[str] = []
+            version: Any = None
+            package = key
+            if isinstance(spec, str):
+                version = spec
+            elif isinstance(spec, dict):
+                package = _typed(spec, "package", str, "a crate name", where) or key
+                if spec.get("workspace") is True:
+                    inherited = shared.get(key)
+                    if inherited is None:
+                        raise ManifestError(
+                            f"{manifest}: dependency {key!r} says workspace = true, but the "
+                            f"workspace has no [workspace.dependencies] {key!r}"
+                        )
+                    if isinstance(inherited, str):
+                        version = inherited
+                    elif isinstance(inherited, dict):
+                        inner = f"{shared_where} {key}: "
+                        package = (
+                            _typed(inherited, "package", str, "a crate name", inner) or package
+                        )
+                        version = _typed(inherited, "version", str, "a version string", inner)
+                        features += _str_list(inherited.get("features", []), f"{inner}features")
+                else:
+                    version = _typed(spec, "version", str, "a version string", where)
+                features += _str_list(spec.get("features", []), f"{where}features")
             else:
-                version = spec.get("version")
-            features.extend(spec.get("features", []))
-        if package in _BINDING_CRATES:
-            found[package] = Dependency(
-                key=key,
-                package=package,
-                version_req=version if isinstance(version, str) else None,
-                features=tuple(features),
-                locked_version=locked.get(package),
-            )
+                raise ManifestError(
+                    f"{where[:-2]}: expected a version string or a table, got {spec!r}"
+                )
+            if package in _BINDING_CRATES and package not in found:
+                found[package] = Dependency(
+                    key=key,
+                    package=package,
+                    version_req=version if isinstance(version, str) else None,
+                    features=tuple(features),
+                    locked_version=locked.get(package),
+                )
     return found
 
 
 def _discover_bins(crate_dir: Path, package: dict[str, Any], data: dict[str, Any]) -> list[str]:
     bins: list[str] = []
-    for entry in data.get("bin", []):
-        name = entry.get("name") if isinstance(entry, dict) else None
+    entries = data.get("bin", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ManifestError(f"{crate_dir / 'Cargo.toml'}: [[bin]] must be an array of tables")
+    for entry in entries:
+        name = entry.get("name")
         if isinstance(name, str) and name not in bins:
             bins.append(name)
     if package.get("autobins", True) is False:
@@ -244,14 +307,15 @@ def read_crate(manifest_path: Path) -> CrateInfo:
     crate_dir = manifest_path.parent
     name: str = package["name"]
 
-    lib = data.get("lib")
+    where = f"{manifest_path}: "
+    lib = _typed(data, "lib", dict, "a table", where)
     lib_name: str | None = None
     crate_types: tuple[str, ...] = ()
     if isinstance(lib, dict) or (
         package.get("autolib", True) is not False and (crate_dir / "src" / "lib.rs").is_file()
     ):
         lib = lib if isinstance(lib, dict) else {}
-        lib_name = str(lib.get("name", name.replace("-", "_")))
+        lib_name = _typed(lib, "name", str, "a string", f"{where}[lib] ") or name.replace("-", "_")
         types = lib.get("crate-type", lib.get("crate_type", ["lib"]))
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             raise ManifestError(f'{manifest_path}: [lib] crate-type must be a list like ["cdylib"]')
@@ -259,10 +323,10 @@ def read_crate(manifest_path: Path) -> CrateInfo:
 
     root, workspace = _find_workspace_root(crate_dir, data)
     locked = _locked_versions(root)
+    feature_table = _typed(data, "features", dict, "a table", where) or {}
     features = {
-        key: tuple(value)
-        for key, value in data.get("features", {}).items()
-        if isinstance(value, list)
+        key: tuple(_str_list(value, f"{where}[features] {key}"))
+        for key, value in feature_table.items()
     }
     build = package.get("build")
     has_build_script = isinstance(build, str) or (

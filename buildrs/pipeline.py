@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cargo
+from . import cargo, process
 from .errors import ArtifactError, BuildrsError
 from .install import copy_generated, install_file, remove_stale_modules, write_text
 from .manifest import CrateInfo, read_crate
@@ -159,8 +159,22 @@ if __name__ == "__main__":
 '''
 
 
+def _checked(path: Path, base: Path, label: str) -> Path:
+    """``path``, after checking that it stays inside ``base`` once links are resolved."""
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise ArtifactError(
+            f"{label}: refusing to write {path}: it resolves to {path.resolve()}, outside "
+            f"{base}. Remove the symbolic link that leads there."
+        )
+    return path
+
+
 def _install(
-    invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform, layout: Layout
+    invocation: CargoInvocation,
+    output: cargo.CargoOutput,
+    platform: Platform,
+    layout: Layout,
+    project_dir: Path,
 ) -> list[Installed]:
     installed: list[Installed] = []
     for planned in invocation.targets:
@@ -169,11 +183,15 @@ def _install(
         )
         _check_init_symbol(planned, source)
         if planned.to_scripts:
-            dest = install_file(source, layout.scripts_dir / planned.filename, executable=True)
-            installed.append(Installed(dest, dest, planned))
+            dest = _checked(
+                layout.scripts_dir / planned.filename, layout.scripts_dir, planned.label
+            )
+            installed.append(Installed(install_file(source, dest, executable=True), dest, planned))
             continue
         module_dir = layout.module_dir(planned.package)
-        dest = install_file(source, module_dir / planned.filename, executable=not planned.is_module)
+        tree = project_dir if layout.inplace else layout.build_lib
+        dest = _checked(module_dir / planned.filename, tree, planned.label)
+        dest = install_file(source, dest, executable=not planned.is_module)
         if planned.is_module:
             remove_stale_modules(dest)
         regular = layout.build_lib.joinpath(*planned.package_parts, planned.filename)
@@ -183,19 +201,76 @@ def _install(
             text = _WRAPPER.format(binary=planned.target, filename=planned.filename)
             installed.append(
                 Installed(
-                    write_text(module_dir / name, text),
+                    write_text(_checked(module_dir / name, tree, planned.label), text),
                     layout.build_lib.joinpath(*planned.package_parts, name),
                 )
             )
         if planned.generated_files:
             root = layout.module_dir("")
             written = copy_generated(
-                output.out_dir_of(artifact), planned.generated_files, root, planned.label
+                output.out_dir_of(artifact), planned.generated_files, root, planned.label, tree
             )
             installed.extend(
                 Installed(path, layout.build_lib / path.relative_to(root)) for path in written
             )
     return installed
+
+
+def _origin(artifact: Path) -> Path:
+    """The file beside a cargo artifact that names the Cargo.toml it was built from."""
+    return artifact.with_name(f".{artifact.name}.buildrs-origin")
+
+
+def _built_elsewhere(
+    invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform
+) -> list[str]:
+    """Targets whose artifact cargo reported fresh but another checkout built.
+
+    cargo fingerprints a workspace's own crates by package name and file times,
+    not by path: in a target directory shared by two checkouts of one crate, the
+    second is reported fresh and the first one's library would be shipped."""
+    manifest = str(invocation.manifest_path)
+    stale = []
+    for planned in invocation.targets:
+        artifact, source = cargo.select_artifact(
+            planned, invocation.manifest_path, output, platform
+        )
+        origin = _origin(source)
+        recorded = origin.read_text(encoding="utf-8") if origin.is_file() else None
+        if artifact.fresh and recorded is not None and recorded != manifest:
+            stale.append(recorded)
+    return stale
+
+
+def _record_origins(
+    invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform
+) -> None:
+    for planned in invocation.targets:
+        _, source = cargo.select_artifact(planned, invocation.manifest_path, output, platform)
+        origin = _origin(source)
+        if not origin.is_file() or origin.read_text(encoding="utf-8") != str(
+            invocation.manifest_path
+        ):
+            write_text(origin, str(invocation.manifest_path))
+
+
+def _run(
+    invocation: CargoInvocation, exe: str, project_dir: Path, platform: Platform
+) -> cargo.CargoOutput:
+    """Run the invocation; rebuild when its artifacts came from another checkout."""
+    output = cargo.run_invocation(invocation, exe, project_dir)
+    others = _built_elsewhere(invocation, output, platform)
+    if others:
+        log.warning(
+            "buildrs: cargo reported %s fresh, but its library was built from %s, another "
+            "checkout sharing this target directory; cleaning that package and rebuilding",
+            invocation.manifest_path,
+            others[0],
+        )
+        process.run([exe, *invocation.clean_args], env=invocation.env, cwd=project_dir)
+        output = cargo.run_invocation(invocation, exe, project_dir)
+    _record_origins(invocation, output, platform)
+    return output
 
 
 def build(
@@ -220,8 +295,8 @@ def build(
                     cargo.check_rust_version(required, planned.label)
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
-            output = cargo.run_invocation(invocation, exe, project_dir)
-            installed.extend(_install(invocation, output, dist_plan.platform, layout))
+            output = _run(invocation, exe, project_dir, dist_plan.platform)
+            installed.extend(_install(invocation, output, dist_plan.platform, layout, project_dir))
         except BuildrsError as exc:
             if not invocation.optional:
                 raise

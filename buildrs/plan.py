@@ -97,6 +97,8 @@ class CargoInvocation:
     """A failure is reported and skipped instead of failing the build."""
     profile: str = "release"
     """The cargo profile it builds with."""
+    clean_args: tuple[str, ...] = ()
+    """Arguments of the ``cargo clean`` that removes this crate's output of this build."""
 
 
 def profile_args(profile: str) -> tuple[str, ...]:
@@ -217,6 +219,14 @@ def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
                 f"the target to one of the binaries."
             )
         return name
+    binding_crate = {Binding.PyO3: "pyo3", Binding.RustCPython: "cpython"}.get(t.binding)
+    if binding_crate and binding_crate not in crate.dependencies:
+        raise ManifestError(
+            f"{manifest}: crate {crate.package_name!r} does not depend on {binding_crate}, but "
+            f"{t.describe()} is built with binding {t.binding.name}, so the module could not "
+            f"be imported. Add {binding_crate} to [dependencies], or set the binding "
+            "(NoBinding for a plain C-ABI library)."
+        )
     if crate.lib_name is None:
         raise ManifestError(
             f"{manifest}: crate {crate.package_name!r} has no library target, but "
@@ -330,6 +340,16 @@ def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     return argv
 
 
+def _clean_argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
+    argv = ["clean", "--manifest-path", str(job.crate.manifest_path), "-p", job.crate.package_name]
+    argv += [*job.first.cargo_manifest_args, *profile_args(job.profile)]
+    if platform.target:
+        argv += ["--target", platform.target]
+    if build.target_dir:
+        argv += ["--target-dir", build.target_dir]
+    return argv
+
+
 def plan(
     targets: Sequence[TargetSettings],
     crates: Mapping[Path, CrateInfo],
@@ -421,6 +441,7 @@ def plan(
             quiet=job.first.quiet or build.quiet,
             optional=job.first.optional,
             profile=job.profile,
+            clean_args=tuple(_clean_argv(job, platform, build)),
         )
         for job in [*jobs, *bin_jobs.values()]
     ]

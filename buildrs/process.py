@@ -59,16 +59,20 @@ def run(
     log.info("buildrs: running %s%s", f"{shown_env} " if shown_env else "", shlex.join(argv))
     # A file, not a pipe, holds quiet stderr: nothing can block while stdout is read.
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
-        with subprocess.Popen(
-            list(argv),
-            env=merged_env(env),
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=err_file if quiet else None,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        ) as proc:
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                env=merged_env(env),
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=err_file if quiet else None,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+            )
+        except OSError as exc:
+            raise CargoError(argv, None, exc.strerror or str(exc)) from None
+        with proc:
             assert proc.stdout is not None
             collected: list[str] = []
             for line in proc.stdout:

@@ -21,11 +21,13 @@ import contextlib
 import contextvars
 import difflib
 import keyword
+import re
 import shlex
 import types
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Literal, Union
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -276,6 +278,56 @@ def _string_map(value: object, where: str) -> dict[str, str]:
     )
 
 
+def _env_map(value: object, where: str) -> dict[str, str]:
+    env = _string_map(value, where)
+    for name, item in env.items():
+        if not name or "=" in name or "\0" in name:
+            raise ConfigError(
+                f"{where}: {name!r} cannot be the name of an environment variable "
+                "(it is empty or holds '=' or a NUL byte)"
+            )
+        if "\0" in item:
+            raise ConfigError(f"{where}: the value of {name} holds a NUL byte")
+    return env
+
+
+def _generated_files(value: object, where: str) -> dict[str, str]:
+    mapping = _string_map(value, where)
+    for inside, package in mapping.items():
+        path = PurePosixPath(inside.replace("\\", "/"))
+        if not inside or path.is_absolute() or ".." in path.parts or PureWindowsPath(inside).drive:
+            raise ConfigError(
+                f"{where}: {inside!r} must be a relative path inside the build script's "
+                "OUT_DIR (no leading '/' and no '..')"
+            )
+        if not all(part.isidentifier() for part in package.split(".")):
+            raise ConfigError(
+                f"{where}: {package!r} (for {inside!r}) must be a dotted Python package "
+                "such as 'mypackage.data'"
+            )
+    return mapping
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def _check_binary_target(settings: TargetSettings, where: str) -> None:
+    """Bins and Exec targets name files: plain names, so nothing lands outside the tree."""
+    if settings.kind == "bin":
+        package, name = "", settings.target
+    else:
+        package, _, name = settings.target.rpartition(".")
+    if package:
+        check_module_path(package, where)
+    for value in (name, settings.cargo_target or name):
+        if not _FILE_NAME.fullmatch(value):
+            raise ConfigError(
+                f"{where}: {value!r} is not a binary name (letters, digits, '_' and '-'); "
+                "a binary is installed inside the package or into the scripts directory, "
+                "never at a path"
+            )
+
+
 def _enum(kind: type[IntEnum]) -> Any:
     def convert(value: object, where: str) -> Any:
         if isinstance(value, kind):
@@ -374,8 +426,8 @@ _CONVERTERS: dict[str, Any] = {
     "debug": _optional_flag,
     "strip": _enum(Strip),
     "py_limited_api": _limited_api,
-    "env": _string_map,
-    "generated_files": _string_map,
+    "env": _env_map,
+    "generated_files": _generated_files,
     "rust_version": _rust_version,
     "optional": _flag,
     "quiet": _flag,
@@ -394,8 +446,18 @@ def _build_target(
     """Convert and check ``values`` (keyword names); ``key_where(name)`` names a key in errors."""
     converted = {name: _CONVERTERS[name](value, key_where(name)) for name, value in values.items()}
     settings = TargetSettings(kind=kind, cargo_target=cargo_target, **converted)
-    if kind == "ext" and settings.binding is not Binding.Exec:
+    if settings.is_bin:
+        _check_binary_target(settings, where)
+    else:
         check_module_path(settings.target, where)
+        if (
+            settings.binding in (Binding.PyO3, Binding.RustCPython)
+            and not settings.target.isascii()
+        ):
+            raise ConfigError(
+                f"{where}: target {settings.target!r} is not ASCII; {settings.binding.name} "
+                "modules need ASCII names (their init function is named after them)"
+            )
     if settings.script and settings.binding is not Binding.Exec and kind == "ext":
         raise ConfigError(f'{key_where("script")}: script = true needs binding = "Exec"')
     if settings.generated_files and settings.is_bin:

@@ -28,6 +28,7 @@ from .config import BuildrsConfig, load_pyproject
 from .distribution import project_dir, rust_targets
 from .errors import ConfigError
 from .extension import RustExtension
+from .locking import hold_project_lock
 from .wheel import make_bdist_wheel
 
 __all__ = ["add_rust_extensions", "pyproject_config", "rust_extensions"]
@@ -81,6 +82,7 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
     dist.rust_extensions = current
     if not getattr(dist, _WIRED, False):
         setattr(dist, _WIRED, True)
+        hold_project_lock(project_dir(dist))
         # Platform-tagged wheels and a build_ext run only when there is Rust to build.
         has_c_extensions = dist.has_ext_modules
         dist.has_ext_modules = lambda: has_c_extensions() or bool(rust_targets(dist))

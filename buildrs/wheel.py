@@ -10,16 +10,24 @@ import where pip would install it is never written.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .distribution import dist_plan, rust_targets
+from . import process
+from .distribution import dist_plan, project_dir, rust_targets
 from .errors import BuildrsError
 from .pipeline import DistPlan
 
-__all__ = ["WheelTagError", "check_wheel_files", "make_bdist_wheel", "module_abi"]
+__all__ = [
+    "WheelTagError",
+    "check_wheel_files",
+    "make_bdist_wheel",
+    "module_abi",
+    "source_date_epoch",
+]
 
 
 class WheelTagError(BuildrsError):
@@ -123,6 +131,25 @@ def _wheel_files(root: Path) -> list[str]:
     return [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
 
 
+_ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold
+
+
+def source_date_epoch(project: Path) -> str:
+    """The date for a wheel's entries when ``SOURCE_DATE_EPOCH`` is unset: the last
+    commit's, so that two builds of one commit are byte for byte the same; outside a
+    git checkout (an sdist, say), 1980-01-01."""
+    try:
+        result = process.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=project, quiet=True, check=False
+        )
+    except BuildrsError:  # no git
+        return _ZIP_EPOCH
+    stamp = result.stdout.strip()
+    if result.returncode != 0 or not stamp.isdigit():
+        return _ZIP_EPOCH
+    return str(max(int(stamp), int(_ZIP_EPOCH)))
+
+
 def make_bdist_wheel(base: type[Any]) -> type[Any]:
     """A ``bdist_wheel`` tagged from the plan and checked before it is written."""
 
@@ -164,10 +191,15 @@ def make_bdist_wheel(base: type[Any]) -> type[Any]:
         def run(self) -> None:
             # Editable installs call write_wheelfile too, for a wheel of links only.
             self._buildrs_check = True
+            saved = os.environ.get("SOURCE_DATE_EPOCH")
+            if not saved:
+                os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(project_dir(self.distribution))
             try:
                 super().run()
             finally:
                 self._buildrs_check = False
+                if not saved:
+                    os.environ.pop("SOURCE_DATE_EPOCH", None)
 
         def write_wheelfile(self, wheelfile_base: str, *args: Any, **kwargs: Any) -> None:
             plan = self._plan() if getattr(self, "_buildrs_check", False) else None

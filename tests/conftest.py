@@ -22,6 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CRATES = Path(__file__).resolve().parent / "crates"
+COMPAT = Path(__file__).resolve().parent / "compat"
 EXAMPLE = ROOT / "example_crate"
 EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 SHARED_TARGET = Path(os.environ.get("BUILDRS_TEST_TARGET_DIR", ROOT / "target" / "tests"))

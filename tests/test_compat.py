@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXT_SUFFIX, Venv, failing_build, find_cpython, pip_wheel, run
+from conftest import COMPAT, EXT_SUFFIX, Venv, failing_build, find_cpython, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
-COMPAT = Path(__file__).resolve().parent / "compat"
 TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
 HOST_TRIPLE = "x86_64-unknown-linux-gnu"
 on_x86_64_linux = pytest.mark.skipif(
