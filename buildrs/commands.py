@@ -63,6 +63,7 @@ class build_rust(Command):
         self.build_temp: str | None = None
         self.editable_mode = False
         self._installed: list[Installed] = []
+        self.skipped: list[str] = []
 
     def finalize_options(self) -> None:
         self.set_undefined_options("build_ext", ("build_lib", "build_lib"), ("inplace", "inplace"))
@@ -83,11 +84,12 @@ class build_rust(Command):
             inplace=inplace,
             package_dir=lambda package: Path(build_py.get_package_dir(package)),
         )
-        self._installed = build(
+        outcome = build(
             dist_plan(self.distribution, inplace),
             project_dir=project_dir(self.distribution),
             layout=layout,
         )
+        self._installed, self.skipped = outcome.installed, outcome.skipped
 
     def get_outputs(self) -> list[str]:
         return [str(i.regular_path) for i in self._installed if not i.is_script]

@@ -71,6 +71,12 @@ def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | N
     path = project_dir / "pyproject.toml"
     if not path.is_file():
         return {}, None
+    with path.open("rb") as handle:
+        if handle.read(3) == b"\xef\xbb\xbf":
+            raise ConfigError(
+                "pyproject.toml: starts with a UTF-8 byte-order mark, which pip and setuptools "
+                "cannot read; save the file as UTF-8 without a BOM"
+            )
     data = load_toml(path, "pyproject.toml")
     tool = data.get("tool", {})
     table = tool.get("buildrs") if isinstance(tool, dict) else None

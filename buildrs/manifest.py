@@ -264,23 +264,27 @@ def _discover_bins(crate_dir: Path, package: dict[str, Any], data: dict[str, Any
     entries = data.get("bin", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ManifestError(f"{crate_dir / 'Cargo.toml'}: [[bin]] must be an array of tables")
+    claimed: set[Path] = set()
     for entry in entries:
         name = entry.get("name")
         if isinstance(name, str) and name not in bins:
             bins.append(name)
+        if isinstance(entry.get("path"), str):
+            claimed.add((crate_dir / entry["path"]).resolve())
     if package.get("autobins", True) is False:
         return bins
-    auto: list[str] = []
+    auto: list[tuple[str, Path]] = []
     if (crate_dir / "src" / "main.rs").is_file():
-        auto.append(package["name"])
+        auto.append((package["name"], crate_dir / "src" / "main.rs"))
     bin_dir = crate_dir / "src" / "bin"
     if bin_dir.is_dir():
         for child in sorted(bin_dir.iterdir()):
             if child.suffix == ".rs" and child.is_file():
-                auto.append(child.stem)
+                auto.append((child.stem, child))
             elif child.is_dir() and (child / "main.rs").is_file():
-                auto.append(child.name)
-    bins.extend(name for name in auto if name not in bins)
+                auto.append((child.name, child / "main.rs"))
+    # A file a [[bin]] already names is that binary, not another one (as in cargo).
+    bins.extend(name for name, path in auto if name not in bins and path.resolve() not in claimed)
     return bins
 
 

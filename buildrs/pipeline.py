@@ -22,7 +22,15 @@ from .platform import Platform, detect
 from .settings import BuildSettings, TargetSettings
 from .symbols import exported_symbols
 
-__all__ = ["DistPlan", "Installed", "Layout", "build", "make_plan", "read_crates"]
+__all__ = [
+    "BuildOutcome",
+    "DistPlan",
+    "Installed",
+    "Layout",
+    "build",
+    "make_plan",
+    "read_crates",
+]
 
 log = logging.getLogger("buildrs")
 
@@ -273,19 +281,30 @@ def _run(
     return output
 
 
+@dataclass
+class BuildOutcome:
+    """What a build did."""
+
+    installed: list[Installed]
+    """The files written."""
+    skipped: list[str]
+    """One line per optional target that failed: what it is, and why."""
+
+
 def build(
     dist_plan: DistPlan,
     *,
     project_dir: Path,
     layout: Layout,
     cargo_exe: str | None = None,
-) -> list[Installed]:
+) -> BuildOutcome:
     """Run the plan's cargo invocations and install the results according to ``layout``."""
+    outcome = BuildOutcome([], [])
     if not dist_plan.invocations:
-        return []
+        return outcome
     exe = cargo_exe or cargo.find_cargo()
     checked: set[str] = set()
-    installed: list[Installed] = []
+    installed = outcome.installed
     for invocation in dist_plan.invocations:
         names = ", ".join(t.target for t in invocation.targets)
         try:
@@ -301,4 +320,6 @@ def build(
             if not invocation.optional:
                 raise
             log.warning("buildrs: optional target %s was not built: %s", names, exc)
-    return installed
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            outcome.skipped.append(f"{names}: {reason}")
+    return outcome

@@ -22,6 +22,7 @@ from .errors import BuildrsError
 from .pipeline import DistPlan
 
 __all__ = [
+    "SKIPPED_FILE",
     "WheelTagError",
     "check_wheel_files",
     "make_bdist_wheel",
@@ -131,6 +132,9 @@ def _wheel_files(root: Path) -> list[str]:
     return [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
 
 
+SKIPPED_FILE = "buildrs-skipped.txt"
+"""In a wheel's .dist-info: the optional targets that failed to build, and why."""
+
 _ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold
 
 
@@ -214,6 +218,14 @@ def make_bdist_wheel(base: type[Any]) -> type[Any]:
                         "the wheel was not written, because what it holds does not match "
                         "its tag or its declared targets:\n  " + "\n  ".join(problems)
                     )
+            built = self.distribution.get_command_obj("build_rust", create=False)
+            skipped = getattr(built, "skipped", []) if plan is not None else []
+            if skipped:
+                # pip hides a successful build's output: say it where it can be read later.
+                lines = "".join(f"{line}\n" for line in skipped)
+                Path(wheelfile_base, SKIPPED_FILE).write_text(
+                    f"Optional Rust targets that failed to build:\n{lines}", encoding="utf-8"
+                )
             super().write_wheelfile(wheelfile_base, *args, **kwargs)
 
     bdist_wheel.__name__ = bdist_wheel.__qualname__ = "bdist_wheel"

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,8 +176,12 @@ def fresh_venv(tmp_path: Path, build_env: dict[str, str]) -> Iterator[Venv]:
     yield Venv(path, build_env)
 
 
+CopyProject = Callable[..., Path]
+"""The ``copy_project`` fixture: ``copy(source, name=None) -> Path``."""
+
+
 @pytest.fixture
-def copy_project(tmp_path: Path):  # type: ignore[no-untyped-def]
+def copy_project(tmp_path: Path) -> CopyProject:
     """Copy a fixture project (or the example crate) into tmp_path and return its path."""
 
     def copy(source: Path, name: str | None = None) -> Path:

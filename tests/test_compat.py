@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COMPAT, EXT_SUFFIX, Venv, failing_build, find_cpython, pip_wheel, run
+from conftest import (
+    COMPAT,
+    EXT_SUFFIX,
+    CopyProject,
+    Venv,
+    failing_build,
+    find_cpython,
+    pip_wheel,
+    run,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -43,8 +52,9 @@ def setup_py(project: Path, env: dict[str, str], *args: str, check: bool = True)
 # 1 -----------------------------------------------------------------------------------
 
 
+@pytest.mark.network
 def test_pymodule_name_not_lib_name_decides(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`[lib] name = "pkg_rust"` with `#[pymodule] fn rust` and target `pkg.rust`."""
     project = copy_project(COMPAT / "libname")
@@ -54,8 +64,9 @@ def test_pymodule_name_not_lib_name_decides(
     assert fresh_venv.python_run("from libname_pkg import rust; print(rust.triple(14))") == "42\n"
 
 
+@pytest.mark.network
 def test_module_that_would_not_import_fails_the_build(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """The exported PyInit_ symbol is read from the built library: a target whose last
     part is not the #[pymodule] name is an error at build time, naming the fix."""
@@ -75,7 +86,7 @@ def test_module_that_would_not_import_fails_the_build(
 
 
 def test_profile_in_args_decides_and_env_overrides(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(COMPAT / "profiles")
     env = without_profile(build_env)
@@ -129,14 +140,16 @@ def test_profile_in_args_decides_and_env_overrides(
 # 3 -----------------------------------------------------------------------------------
 
 
+@pytest.mark.network
+@pytest.mark.multi_python
 def test_bdist_wheel_py_limited_api_builds_abi3_for_other_pythons(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`[bdist_wheel] py_limited_api = cp39` in setup.cfg: pyo3 built with abi3-py39,
     the module named .abi3.so, the wheel tagged cp39-abi3 and importable on 3.12."""
     python312 = find_cpython(12)
     if python312 is None:
-        pytest.skip("CPython 3.12 is not installed here")
+        pytest.skip("CPython 3.12 is not installed here (pyenv install 3.12)")
     project = copy_project(COMPAT / "limited")
     wheel = pip_wheel(project, tmp_path / "dist", build_env)
     assert wheel.name.endswith("-cp39-abi3-" + wheel.name.rsplit("-", 1)[1])
@@ -156,7 +169,7 @@ def test_bdist_wheel_py_limited_api_builds_abi3_for_other_pythons(
 
 
 def test_bdist_wheel_py_limited_api_from_the_command_line(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(COMPAT / "cliopts")
     setup_py(project, build_env, "bdist_wheel", "--py-limited-api=cp310", "-d", str(tmp_path / "d"))
@@ -181,7 +194,11 @@ def test_bdist_wheel_py_limited_api_from_the_command_line(
     ],
 )
 def test_wheel_whose_modules_do_not_match_its_tag_is_never_written(
-    copy_project, build_env: dict[str, str], tmp_path: Path, declared: str, message: str
+    copy_project: CopyProject,
+    build_env: dict[str, str],
+    tmp_path: Path,
+    declared: str,
+    message: str,
 ) -> None:
     project = copy_project(COMPAT / "cliopts")
     setup = project / "setup.py"
@@ -208,7 +225,9 @@ def test_wheel_whose_modules_do_not_match_its_tag_is_never_written(
 # 4 -----------------------------------------------------------------------------------
 
 
-def test_rust_version_specifiers(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
+def test_rust_version_specifiers(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
     project = copy_project(COMPAT / "rustversion")
     assert pip_wheel(project, tmp_path / "ok", build_env).name.startswith("rustversion_pkg-")
     output = failing_build(project, {**build_env, "FIXTURE_RUST_VERSION": "~=1.20.0"}, tmp_path)
@@ -219,7 +238,7 @@ def test_rust_version_specifiers(copy_project, build_env: dict[str, str], tmp_pa
 
 
 def test_exec_binaries_with_console_scripts(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`RustExtension({"hello": "pkg.hello", ...}, binding=Binding.Exec, script=True)`:
     every binary inside the package, and a console script that runs each."""
@@ -242,7 +261,7 @@ def test_exec_binaries_with_console_scripts(
 
 
 def test_inplace_default_never_leaks_into_a_wheel(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`[tool.distutils.build_rust] inplace = true` is for `setup.py build_rust`; a wheel
     build always builds into the build tree, as setuptools-rust does."""
@@ -258,7 +277,7 @@ def test_inplace_default_never_leaks_into_a_wheel(
 
 
 def test_no_rust_targets_give_a_pure_wheel(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(COMPAT / "notargets")
     assert pip_wheel(project, tmp_path / "a", build_env).name.endswith("-py3-none-any.whl")
@@ -276,7 +295,9 @@ def test_no_rust_targets_give_a_pure_wheel(
 # 8 -----------------------------------------------------------------------------------
 
 
-def test_sdist_vendor_crates(copy_project, build_env: dict[str, str], tmp_path: Path) -> None:
+def test_sdist_vendor_crates(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
     """setuptools-rust's `sdist --vendor-crates` vendors, as `--vendor` does (which the
     packaging tests build offline); `--no-vendor-crates` does not."""
     project = copy_project(COMPAT / "cliopts")
@@ -301,7 +322,7 @@ def test_sdist_vendor_crates(copy_project, build_env: dict[str, str], tmp_path: 
     ids=["build_rust", "bdist_wheel", "build_ext", "env"],
 )
 def test_target_triple_builds_and_tags_the_wheel(
-    copy_project, build_env: dict[str, str], tmp_path: Path, how: list[str] | str
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path, how: list[str] | str
 ) -> None:
     project = copy_project(COMPAT / "cliopts")
     out = tmp_path / "dist"
@@ -317,7 +338,7 @@ def test_target_triple_builds_and_tags_the_wheel(
 
 
 def test_qbuild_build_temp_and_clean(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`build_rust --qbuild --build-temp DIR` (here from setup.cfg) builds quietly into
     DIR; `setup.py clean` removes this crate's output from it and nothing else."""
@@ -340,7 +361,7 @@ def test_qbuild_build_temp_and_clean(
 
 
 def test_setuptools_rust_pyproject_spellings(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = copy_project(COMPAT / "spellings")
     fresh_venv.pip("install", str(pip_wheel(project, tmp_path / "dist", build_env)))
@@ -348,7 +369,7 @@ def test_setuptools_rust_pyproject_spellings(
 
 
 def test_namespace_package(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """`nsroot.inner._ns`, where `nsroot` is a namespace package (no __init__.py)."""
     project = copy_project(COMPAT / "namespace")

@@ -10,16 +10,16 @@ import pytest
 
 from conftest import EXAMPLE, Venv, pip_wheel, run
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.network]
 
 
-@pytest.fixture(scope="module")
-def installed(
-    tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]
+def install_copy(
+    tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
 ) -> tuple[Venv, Path]:
     """A venv with example_crate installed from a wheel that pip built from a copy."""
     import venv
 
+    build_env = env
     root = tmp_path_factory.mktemp("example")
     project = root / "example_crate"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("target", "*.egg-info", "*.so"))
@@ -31,6 +31,28 @@ def installed(
     # The sources must not be importable from the test run: only the installed package.
     shutil.rmtree(project / "python")
     return environment, project
+
+
+@pytest.fixture(scope="module")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]
+) -> tuple[Venv, Path]:
+    """Built with the dev profile, as the rest of the suite."""
+    return install_copy(tmp_path_factory, build_env)
+
+
+def test_example_suite_passes_against_the_release_wheel(
+    tmp_path_factory: pytest.TempPathFactory, build_env: dict[str, str]
+) -> None:
+    """What `pip install ./example_crate` gives a user: the release profile."""
+    env = {**build_env, "BUILDRS_PROFILE": "release"}
+    environment, project = install_copy(tmp_path_factory, env)
+    result = run(
+        [str(environment.python), "-m", "pytest", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=environment.env,
+    )
+    assert " passed" in result.stdout and " failed" not in result.stdout, result.stdout
 
 
 def test_example_suite_passes_against_installed_package(installed: tuple[Venv, Path]) -> None:

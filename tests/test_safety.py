@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import COMPAT, Venv, pip_wheel, run
+from conftest import COMPAT, CopyProject, Venv, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
 
 def test_two_checkouts_sharing_a_target_dir_each_ship_their_own_code(
-    copy_project, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """cargo reports the second checkout fresh (it fingerprints by package name and
     file times, not by path); buildrs notices and rebuilds it."""
@@ -41,7 +41,7 @@ def sha256(path: Path) -> str:
 
 
 def test_concurrent_builds_of_one_project_both_succeed_identically(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Two `pip wheel` runs in one project at once would collide in setuptools' build/
     directory; buildrs serialises them, and both wheels are the same bytes."""
@@ -74,7 +74,7 @@ def git(cwd: Path, *args: str) -> None:
 
 
 def test_two_checkouts_of_one_commit_give_identical_wheels(
-    copy_project, build_env: dict[str, str], tmp_path: Path
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """Without SOURCE_DATE_EPOCH, the wheel's dates come from the last commit."""
     origin = copy_project(COMPAT / "cliopts", "origin")

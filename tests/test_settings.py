@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -159,7 +159,10 @@ def test_config_settings_are_split_and_checked() -> None:
         ),
         (lambda: RustExtension("a._b", rust_version="soon"), "RustExtension('a._b'): rust_version"),
         (lambda: RustExtension("a._b", features="x"), "RustExtension('a._b'): features: expected"),
-        (lambda: RustBin("tool", debug="yes"), "RustBin('tool'): debug: expected true or false"),
+        (
+            lambda: RustBin("tool", debug=cast(Any, "yes")),
+            "RustBin('tool'): debug: expected true or false",
+        ),
         (
             lambda: RustExtension({"a": "p.a", "b": "p.b"}),
             "a mapping with several targets is for binaries; add binding=Binding.Exec",

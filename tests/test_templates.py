@@ -39,6 +39,7 @@ def render(template: str, values: dict[str, str], dest: Path, env: dict[str, str
 
 
 @pytest.mark.parametrize(("template", "values", "module"), CASES)
+@pytest.mark.network
 def test_rendered_project_builds_and_passes_its_tests(
     template: str,
     values: dict[str, str],
@@ -76,6 +77,7 @@ def test_rendered_project_builds_and_passes_its_tests(
     assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
 
 
+@pytest.mark.network
 def test_cookiecutter_renders_the_template_directly(
     tmp_path: Path, build_env: dict[str, str]
 ) -> None:

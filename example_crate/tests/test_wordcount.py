@@ -4,7 +4,9 @@ and other Python threads run while Rust counts with the GIL released."""
 from __future__ import annotations
 
 import random
+import sys
 import threading
+import time
 
 import example_crate as ec
 
@@ -16,9 +18,7 @@ def reference(text: str, word: str) -> int:
 def make_text(lines: int, seed: int) -> str:
     rng = random.Random(seed)
     words = ["alpha", "beta", "gamma", "delta", "alphabet", "Alpha"]
-    return "\n".join(
-        " ".join(rng.choices(words, k=rng.randint(0, 15))) for _ in range(lines)
-    )
+    return "\n".join(" ".join(rng.choices(words, k=rng.randint(0, 15))) for _ in range(lines))
 
 
 def test_counts_equal_python_reference() -> None:
@@ -58,11 +58,30 @@ def ticks_while_counting(func: object, text: str) -> int:
     return ticks
 
 
+def text_counted_for_at_least(seconds: float) -> str:
+    """A text that takes ``count_words_sequential`` at least ``seconds`` to count, on
+    this machine and with this build (a release build counts many times faster)."""
+    text = make_text(20_000, 1)
+    while True:
+        started = time.perf_counter()
+        ec.count_words_sequential(text, "alpha")
+        if time.perf_counter() - started >= seconds:
+            return text
+        text = f"{text}\n{text}"
+
+
 def test_other_threads_run_while_rust_counts() -> None:
-    text = make_text(150_000, 1)
-    released = ticks_while_counting(ec.count_words_detached, text)
-    held = ticks_while_counting(ec.count_words_sequential, text)
-    # With the GIL released the main thread spins freely during the whole count;
-    # with it held, it only runs at the edges of the call.
+    text = text_counted_for_at_least(0.05)
+    # With the GIL held, the main thread can run only at the edges of the call, for
+    # about one switch interval each; a short interval keeps the edges small next
+    # to the count, whatever the build's speed.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    try:
+        released = ticks_while_counting(ec.count_words_detached, text)
+        held = ticks_while_counting(ec.count_words_sequential, text)
+    finally:
+        sys.setswitchinterval(interval)
+    # With the GIL released the main thread spins freely during the whole count.
     assert released > 1_000, released
     assert released > 20 * max(held, 1), (released, held)
