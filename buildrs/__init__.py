@@ -8,9 +8,29 @@ Declare targets in ``[tool.buildrs]`` of pyproject.toml, or pass
 
 from __future__ import annotations
 
-from .errors import BuildrsError
-from .extension import Binding, RustBin, RustExtension, Strip
+from typing import TYPE_CHECKING, Any
+
+from .errors import BuildrsError, install_excepthook
+
+if TYPE_CHECKING:
+    from .extension import RustBin, RustExtension
+    from .settings import Binding, Strip
 
 __version__ = "0.1.0"
 
 __all__ = ["Binding", "BuildrsError", "RustBin", "RustExtension", "Strip", "__version__"]
+
+install_excepthook()
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so that `python -m buildrs develop` starts quickly.
+    if name in ("RustExtension", "RustBin"):
+        from . import extension
+
+        return getattr(extension, name)
+    if name in ("Binding", "Strip"):
+        from . import settings
+
+        return getattr(settings, name)
+    raise AttributeError(f"module 'buildrs' has no attribute {name!r}")

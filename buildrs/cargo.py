@@ -14,15 +14,17 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
 
 from . import process
 from .errors import ArtifactError, CargoNotFoundError, ConfigError
 from .plan import CargoInvocation, PlannedTarget
 from .platform import Platform
 from .settings import parse_rust_version
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
 __all__ = [
     "Artifact",
@@ -167,6 +169,7 @@ def run_invocation(invocation: CargoInvocation, cargo: str, cwd: Path) -> CargoO
     process.run(
         [cargo, *invocation.args],
         env=invocation.env,
+        unset=invocation.unset_env,
         cwd=cwd,
         on_line=lines.append,
         quiet=invocation.quiet,
@@ -175,6 +178,8 @@ def run_invocation(invocation: CargoInvocation, cargo: str, cwd: Path) -> CargoO
 
 
 def _rustc_version(environ: Mapping[str, str]) -> Version:
+    from packaging.version import InvalidVersion, Version
+
     rustc = environ.get("RUSTC") or "rustc"
     result = process.run([rustc, "--version"], check=True)
     words = result.stdout.split()

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import BuildrsError
-from .new import TEMPLATES, new_project
-from .settings import key_table
+from .new import TEMPLATES
 
 __all__ = ["main"]
 
@@ -40,6 +39,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="key=value",
         help="template answers, e.g. module_name=fastmath abi3=yes",
     )
+    develop = commands.add_parser(
+        "develop",
+        help="build the project's Rust targets in place (no setuptools, no cargo run when "
+        "nothing changed)",
+        description="Build every Rust target of the project in PATH in place: modules next "
+        "to their Python sources, binaries into this environment's scripts directory. "
+        "cargo's progress goes to stderr, one line per target to stdout.",
+    )
+    develop.add_argument("path", nargs="?", type=Path, default=Path("."), help="default: .")
+    profile = develop.add_mutually_exclusive_group()
+    profile.add_argument("--release", action="store_true", help="cargo's release profile")
+    profile.add_argument("--profile", help="a cargo profile (default: the editable profile, dev)")
+    develop.add_argument("--target", help="a cargo target triple")
+    develop.add_argument("-v", "--verbose", action="store_true", help="show buildrs' own steps")
     keys = commands.add_parser(
         "keys",
         help="print the keys of [tool.buildrs] target tables",
@@ -54,11 +67,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     top = parser()
     # key=value answers may come before or after the options.
     args, extra = top.parse_known_args(argv)
-    if args.command == "keys":
-        if extra:
-            top.error(f"unrecognized arguments: {' '.join(extra)}")
-        print(key_table("ext" if args.table == "ext-modules" else "bin"))
-        return 0
+    if args.command != "new" and extra:
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        if args.command == "keys":
+            from .settings import key_table
+
+            print(key_table("ext" if args.table == "ext-modules" else "bin"))
+            return 0
+        if args.command == "develop":
+            return _develop(args)
+    except BuildrsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return _new(top, args, extra)
+
+
+def _new(top: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> int:
+    from .new import new_project
+
     values = []
     for text in [*args.values, *extra]:
         try:
@@ -75,3 +102,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"created {created} from the {args.template} template")
     print(f"next: cd {created} && pip install -e '.[test]' && pytest")
     return 0
+
+
+def _develop(args: argparse.Namespace) -> int:
+    import logging
+
+    from .develop import develop
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    result = develop(
+        args.path, profile="release" if args.release else args.profile, target=args.target
+    )
+    for line in result.lines:
+        print(line)
+    return result.returncode

@@ -1,17 +1,18 @@
 """Every error buildrs raises on purpose.
 
-The classes derive from setuptools' own error types, so that ``setup()`` and
-the PEP 517 backend print them as one ``error: ...`` paragraph instead of a
-traceback.  The message of each error names what is wrong (the file, the key
-or the crate) and how to fix it.
+The message of each error names what is wrong (the file, the key or the crate)
+and how to fix it. Wherever one goes uncaught, in ``setup.py``, a PEP 517 hook
+or ``python -m buildrs``, it is printed as one ``error: ...`` paragraph instead of
+a traceback (``install_excepthook``). This module imports nothing from
+setuptools, so the build pipeline runs without it.
 """
 
 from __future__ import annotations
 
 import shlex
+import sys
 from collections.abc import Sequence
-
-from setuptools.errors import BaseError, SetupError
+from types import TracebackType
 
 __all__ = [
     "ArtifactError",
@@ -20,18 +21,19 @@ __all__ = [
     "CargoNotFoundError",
     "ConfigError",
     "ManifestError",
+    "install_excepthook",
 ]
 
 
-class BuildrsError(BaseError):
+class BuildrsError(Exception):
     """Base class of all errors buildrs raises."""
 
 
-class ConfigError(BuildrsError, SetupError):
+class ConfigError(BuildrsError):
     """Bad configuration: ``[tool.buildrs]``, ``RustExtension(...)`` or config settings."""
 
 
-class ManifestError(BuildrsError, SetupError):
+class ManifestError(BuildrsError):
     """A Cargo.toml that cannot describe the declared targets."""
 
 
@@ -68,3 +70,22 @@ class CargoError(BuildrsError):
 
 class ArtifactError(BuildrsError):
     """cargo succeeded but did not report the artifact a target needs."""
+
+
+def install_excepthook() -> None:
+    """Print an uncaught ``BuildrsError`` as ``error: <message>`` (exit status 1);
+    every other exception goes to the hook that was there before."""
+    previous = sys.excepthook
+    if getattr(previous, "_buildrs", False):
+        return
+
+    def hook(
+        kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+    ) -> None:
+        if isinstance(value, BuildrsError):
+            print(f"error: {value}", file=sys.stderr, flush=True)
+        else:
+            previous(kind, value, traceback)
+
+    hook._buildrs = True  # type: ignore[attr-defined]
+    sys.excepthook = hook

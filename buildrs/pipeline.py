@@ -9,11 +9,12 @@ reads the same ``DistPlan``, so a wheel's tag and the files in it agree.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cargo, process
+from . import cargo, fastpath, process
 from .errors import ArtifactError, BuildrsError
 from .install import copy_generated, install_file, remove_stale_modules, write_text
 from .manifest import CrateInfo, read_crate
@@ -183,12 +184,15 @@ def _install(
     platform: Platform,
     layout: Layout,
     project_dir: Path,
-) -> list[Installed]:
+) -> tuple[list[Installed], list[Path]]:
+    """Install the invocation's artifacts; return what was written and the artifacts."""
     installed: list[Installed] = []
+    artifacts: list[Path] = []
     for planned in invocation.targets:
         artifact, source = cargo.select_artifact(
             planned, invocation.manifest_path, output, platform
         )
+        artifacts.append(source)
         _check_init_symbol(planned, source)
         if planned.to_scripts:
             dest = _checked(
@@ -221,7 +225,39 @@ def _install(
             installed.extend(
                 Installed(path, layout.build_lib / path.relative_to(root)) for path in written
             )
-    return installed
+    return installed, artifacts
+
+
+def _destinations(invocation: CargoInvocation, layout: Layout) -> list[str]:
+    return [
+        str(layout.scripts_dir if t.to_scripts else layout.module_dir(t.package))
+        for t in invocation.targets
+    ]
+
+
+def _entries(
+    installed: Sequence[Installed], invocation: CargoInvocation, layout: Layout
+) -> list[dict[str, object]]:
+    """``installed`` as the fast path's stamp keeps it."""
+    entries: list[dict[str, object]] = []
+    for item in installed:
+        index = invocation.targets.index(item.target) if item.target is not None else None
+        regular = None if item.is_script else str(item.regular_path.relative_to(layout.build_lib))
+        entries.append({"path": str(item.path), "regular": regular, "target": index})
+    return entries
+
+
+def _from_entries(
+    entries: Sequence[Mapping[str, object]], invocation: CargoInvocation, layout: Layout
+) -> list[Installed]:
+    found = []
+    for entry in entries:
+        path = Path(str(entry["path"]))
+        regular = layout.build_lib / str(entry["regular"]) if entry["regular"] else path
+        index = entry["target"]
+        target = invocation.targets[index] if isinstance(index, int) else None
+        found.append(Installed(path, regular, target))
+    return found
 
 
 def _origin(artifact: Path) -> Path:
@@ -275,7 +311,12 @@ def _run(
             invocation.manifest_path,
             others[0],
         )
-        process.run([exe, *invocation.clean_args], env=invocation.env, cwd=project_dir)
+        process.run(
+            [exe, *invocation.clean_args],
+            env=invocation.env,
+            unset=invocation.unset_env,
+            cwd=project_dir,
+        )
         output = cargo.run_invocation(invocation, exe, project_dir)
     _record_origins(invocation, output, platform)
     return output
@@ -289,6 +330,8 @@ class BuildOutcome:
     """The files written."""
     skipped: list[str]
     """One line per optional target that failed: what it is, and why."""
+    up_to_date: list[PlannedTarget] = field(default_factory=list)
+    """Targets whose cargo run the fast path skipped."""
 
 
 def build(
@@ -297,16 +340,30 @@ def build(
     project_dir: Path,
     layout: Layout,
     cargo_exe: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> BuildOutcome:
-    """Run the plan's cargo invocations and install the results according to ``layout``."""
+    """Run the plan's cargo invocations and install the results according to ``layout``.
+
+    In-place builds skip an invocation whose fast-path stamp says nothing changed."""
     outcome = BuildOutcome([], [])
     if not dist_plan.invocations:
         return outcome
-    exe = cargo_exe or cargo.find_cargo()
+    env = os.environ if environ is None else environ
+    exe = cargo_exe or cargo.find_cargo(env)
+    fast = layout.inplace and fastpath.enabled(env)
     checked: set[str] = set()
-    installed = outcome.installed
     for invocation in dist_plan.invocations:
         names = ", ".join(t.target for t in invocation.targets)
+        key = fastpath.invocation_key(
+            invocation.args, invocation.env, env, exe, _destinations(invocation, layout)
+        )
+        stamp = fastpath.stamp_path(project_dir, invocation.args)
+        entries = fastpath.check(stamp, key, env) if fast else None
+        if entries is not None:
+            log.info("buildrs: %s is up to date (cargo not run)", names)
+            outcome.installed.extend(_from_entries(entries, invocation, layout))
+            outcome.up_to_date.extend(invocation.targets)
+            continue
         try:
             for planned in invocation.targets:
                 required = planned.rust_version
@@ -315,7 +372,22 @@ def build(
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
             output = _run(invocation, exe, project_dir, dist_plan.platform)
-            installed.extend(_install(invocation, output, dist_plan.platform, layout, project_dir))
+            installed, artifacts = _install(
+                invocation, output, dist_plan.platform, layout, project_dir
+            )
+            outcome.installed.extend(installed)
+            if fast:
+                fastpath.record(
+                    stamp,
+                    key,
+                    manifest_path=invocation.manifest_path,
+                    artifacts=artifacts,
+                    out_dirs=output.out_dirs,
+                    installed=_entries(installed, invocation, layout),
+                    cargo=exe,
+                    added_env=invocation.env,
+                    environ=env,
+                )
         except BuildrsError as exc:
             if not invocation.optional:
                 raise

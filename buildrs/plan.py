@@ -99,6 +99,8 @@ class CargoInvocation:
     """The cargo profile it builds with."""
     clean_args: tuple[str, ...] = ()
     """Arguments of the ``cargo clean`` that removes this crate's output of this build."""
+    unset_env: tuple[str, ...] = ()
+    """Variables cargo must not inherit (see ``Platform.unset_env``)."""
 
 
 def profile_args(profile: str) -> tuple[str, ...]:
@@ -442,6 +444,7 @@ def plan(
             optional=job.first.optional,
             profile=job.profile,
             clean_args=tuple(_clean_argv(job, platform, build)),
+            unset_env=platform.unset_env,
         )
         for job in [*jobs, *bin_jobs.values()]
     ]

@@ -40,6 +40,9 @@ class Platform:
     """Wheel platform tag to force (cross builds); ``None`` keeps setuptools' own."""
     free_threaded: bool = False
     """A free-threaded CPython build, which cannot load ``abi3`` modules."""
+    unset_env: tuple[str, ...] = ()
+    """Variables cargo must not inherit: pip's overlay ``PYTHONPATH``, which is meant
+    for pip's interpreter, not for the one ``python`` names."""
 
     @property
     def abi3_suffix(self) -> str:
@@ -127,21 +130,27 @@ def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) 
     return f"{system}_{_WHEEL_ARCH.get(arch, arch)}"
 
 
-def _stable_python(env: Mapping[str, str]) -> str:
-    """The interpreter for PyO3 to inspect: one whose path stays the same from build to build.
+def _stable_python() -> str:
+    """The interpreter for PyO3 to inspect: one whose path stays the same from build to
+    build and from one front end to another.
 
-    ``python -m build`` runs every build in a new virtual environment; pointing PyO3
-    at that environment's python would re-run pyo3's build script and recompile
-    pyo3 each time. The environment's base interpreter is the same Python with the
-    same configuration, and its path does not change. Under pip's own isolation
-    (``PYTHONPATH`` names pip's overlay, meant for this interpreter alone) the
-    running interpreter is pip's and already stable, so it is kept.
+    pip builds with its own interpreter plus an overlay of packages, ``python -m build``
+    and ``uv build`` in a new virtual environment each time; pointing PyO3 at the
+    interpreter each of them runs would re-run pyo3's build script, and recompile
+    pyo3, whenever the front end changes. They all run the same base interpreter,
+    with the same configuration, so PyO3 is pointed at its real path.
     """
-    base = getattr(sys, "_base_executable", None)
-    in_venv = sys.prefix != sys.base_prefix
-    if in_venv and not env.get("PYTHONPATH") and isinstance(base, str) and os.path.isfile(base):
-        return base
-    return sys.executable
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    if not os.path.isfile(base):
+        base = sys.executable
+    return os.path.realpath(base)
+
+
+def _pip_overlay(env: Mapping[str, str]) -> bool:
+    """Whether ``PYTHONPATH`` carries pip's build-isolation overlay (a ``sitecustomize``
+    written for the interpreter pip runs)."""
+    entries = [e for e in env.get("PYTHONPATH", "").split(os.pathsep) if e]
+    return any(os.path.isfile(os.path.join(entry, "sitecustomize.py")) for entry in entries)
 
 
 def _host_os() -> str:
@@ -181,14 +190,17 @@ def detect(target: str | None = None, environ: Mapping[str, str] | None = None) 
         deployment = env.get("MACOSX_DEPLOYMENT_TARGET") or sysconfig.get_config_var(
             "MACOSX_DEPLOYMENT_TARGET"
         )
+    python = env.get("PYO3_PYTHON") or _stable_python()
+    overlay = python != sys.executable and _pip_overlay(env)
     return Platform(
         os=system,
         ext_suffix=ext_suffix,
-        python=env.get("PYO3_PYTHON") or _stable_python(env),
+        python=python,
         python_version=version,
         implementation=sys.implementation.name,
         target=target,
         macos_deployment_target=str(deployment) if deployment else None,
         wheel_platform=wheel_platform,
         free_threaded=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        unset_env=("PYTHONPATH",) if overlay else (),
     )

@@ -31,11 +31,13 @@ class ProcessResult:
     """Collected stdout (empty when lines went to a callback)."""
 
 
-def merged_env(additions: Mapping[str, str] | None) -> dict[str, str]:
-    """``os.environ`` with ``additions`` laid over it."""
+def merged_env(additions: Mapping[str, str] | None, unset: Sequence[str] = ()) -> dict[str, str]:
+    """``os.environ`` with ``additions`` laid over it, less the variables in ``unset``."""
     env = dict(os.environ)
     if additions:
         env.update(additions)
+    for name in unset:
+        env.pop(name, None)
     return env
 
 
@@ -43,6 +45,7 @@ def run(
     argv: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
+    unset: Sequence[str] = (),
     cwd: Path | str | None = None,
     on_line: Callable[[str], None] | None = None,
     quiet: bool = False,
@@ -50,7 +53,8 @@ def run(
 ) -> ProcessResult:
     """Run ``argv`` and wait for it.
 
-    ``env`` holds additions to the current environment.  With ``on_line`` each
+    ``env`` holds additions to the current environment; ``unset`` names variables
+    the process must not inherit.  With ``on_line`` each
     stdout line is passed to it as it arrives; otherwise stdout is returned.
     With ``quiet``, stderr is kept and only shown (in the error) on failure.
     A non-zero exit raises ``CargoError`` when ``check`` is true.
@@ -62,7 +66,7 @@ def run(
         try:
             proc = subprocess.Popen(
                 list(argv),
-                env=merged_env(env),
+                env=merged_env(env, unset),
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=err_file if quiet else None,

@@ -28,11 +28,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any, Literal, Union
-
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from typing import TYPE_CHECKING, Any, Literal, Union
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 __all__ = [
     "CONFIG_SETTINGS",
@@ -370,6 +371,8 @@ def parse_rust_version(value: str, where: str) -> SpecifierSet:
     """A rustc version requirement: a bare version is a minimum; PEP 440 operators
     (``>=1.56``, ``~=1.70``, ``<2``), cargo's ``^1.70``/``~1.70`` and comma-joined
     lists of them are accepted."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     parts: list[str] = []
     for raw in value.split(","):
         text = raw.strip()

@@ -29,6 +29,7 @@ from .distribution import project_dir, rust_targets
 from .errors import ConfigError
 from .extension import RustExtension
 from .locking import hold_project_lock
+from .packages import find_package_roots
 from .wheel import make_bdist_wheel
 
 __all__ = ["add_rust_extensions", "pyproject_config", "rust_extensions"]
@@ -104,50 +105,24 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
         dist.cmdclass["install_scripts"] = make_install_scripts(_command(dist, "install_scripts"))
 
 
-_PYTHON_ROOTS = ("python", ".", "src", "py")
-
-
 def _default_packages(
     dist: Any, root: Path, pyproject: dict[str, Any], config: BuildrsConfig
 ) -> None:
-    """Choose the Python packages when the project does not say.
-
-    setuptools' automatic discovery mistakes cargo's ``src/`` for a Python src
-    layout and ships no Python code at all; a Rust project therefore gets its
-    packages from the declared targets: ``mypkg._native`` -> the ``mypkg``
-    package, looked for under python/, the project root, src/ and py/. A target
-    inside a namespace package (``ns.pkg._native`` with no ``ns/__init__.py``) is
-    found by the directory of the package that holds it.
-    """
+    """Choose the Python packages when the project does not say (see ``packages``)."""
     setuptools_table = pyproject.get("tool", {}).get("setuptools", {})
     if any(key in setuptools_table for key in ("packages", "py-modules", "package-dir")):
         return
     if dist.packages is not None or dist.py_modules is not None:
         return
-    holders = {t.package for t in config.targets if t.kind == "ext" and t.package}
-    tops = sorted({package.split(".")[0] for package in holders})
+    found = find_package_roots(
+        root, (t.package for t in config.targets if t.kind == "ext" and t.package)
+    )
     packages: list[str] = []
-    base = None
-    for top in tops:
-        inner = sorted(p.split(".") for p in holders if p.split(".")[0] == top)
-        for candidate in _PYTHON_ROOTS:
-            regular = (root / candidate / top / "__init__.py").is_file()
-            namespace = not regular and any(
-                (root / candidate).joinpath(*parts, "__init__.py").is_file() for parts in inner
-            )
-            if regular or namespace:
-                if base not in (None, candidate):
-                    raise ConfigError(
-                        f"pyproject.toml: Python packages of the Rust targets are under both "
-                        f"{base}/ and {candidate}/; set [tool.setuptools] packages and "
-                        "package-dir"
-                    )
-                base = candidate
-                find = find_namespace_packages if namespace else find_packages
-                packages += find(str(root / candidate), include=[top, f"{top}.*"])
-                break
+    for top, namespace in found.tops.items():
+        find = find_namespace_packages if namespace else find_packages
+        packages += find(str(root / (found.base or ".")), include=[top, f"{top}.*"])
     dist.packages = sorted(set(packages))
     dist.py_modules = []
-    if base not in (None, "."):
-        dist.package_dir = {"": base}
-    log.info("buildrs: packages %s from %s/", dist.packages, base or ".")
+    if found.base not in (None, "."):
+        dist.package_dir = {"": found.base}
+    log.info("buildrs: packages %s from %s/", dist.packages, found.base or ".")

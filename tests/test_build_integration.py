@@ -47,23 +47,33 @@ def test_example_wheel_is_tagged_installs_and_imports(
 
 
 @pytest.mark.network
-def test_python_m_build_wheel_does_not_recompile_pyo3_each_time(
+def test_front_ends_share_one_pyo3_build(
     copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """`python -m build` makes a new virtual environment for every build; pyo3 must
-    still compile only once, not in every build."""
+    """pip (its own interpreter plus an overlay), `python -m build` and `uv build` (a
+    new virtual environment each) in any order: pyo3 compiles at most once, in the
+    first build, never when the front end changes."""
     project = copy_project(EXAMPLE)
-    outputs = []
-    for attempt in ("first", "second"):
-        out = tmp_path / attempt
-        argv = [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(project)]
-        result = run(argv, env=build_env)
-        outputs.append(result.stdout + result.stderr)
+    env = {**build_env, "UV_FIND_LINKS": build_env["PIP_FIND_LINKS"]}
+    env["CARGO_TARGET_DIR"] = str(tmp_path / "target")
+    uv = Path(sys.executable).with_name("uv")
+    front_ends = {
+        "pip": [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w"],
+        "build": [sys.executable, "-m", "build", "--wheel", "--outdir"],
+        "uv": [str(uv), "build", "--wheel", "-v", "--out-dir"],
+    }
+    logs = []
+    for index, name in enumerate(["pip", "build", "uv", "pip", "uv", "build"]):
+        out = tmp_path / f"dist{index}"
+        result = run([*front_ends[name], str(out), str(project)], env=env)
+        logs.append((name, result.stdout + result.stderr))
         (wheel,) = out.glob("*.whl")
         with zipfile.ZipFile(wheel) as archive:
             assert f"example_crate/_native{EXT_SUFFIX}" in archive.namelist()
-    assert "buildrs: building example_crate._native" in outputs[1]
-    assert "Compiling pyo3 " not in outputs[1]
+    assert "Compiling pyo3 " in logs[0][1]
+    for name, log in logs[1:]:
+        assert "buildrs: building example_crate._native" in log, name
+        assert "Compiling pyo3 " not in log, name
 
 
 @pytest.mark.network
