@@ -1,23 +1,34 @@
 """Build-speed benchmark: buildrs against raw cargo, setuptools-rust and maturin.
 
-Run by hand (it installs buildrs, setuptools-rust and maturin into scratch venvs):
+Run by hand (it installs buildrs, setuptools-rust, maturin, build and uv into
+scratch venvs):
 
-    python bench/run.py              # cold, no-op and incremental builds, 3 repeats
+    python bench/run.py              # every scenario, 3 repeats
     python bench/run.py --quick      # skip the cold builds
-    python bench/run.py --repeat 5
+    python bench/run.py --repeat 5 --png bench/results.png   # a chart (needs matplotlib)
 
-Every tool builds the same crate (example_crate's extension module, release
-profile) from its own copy of the project with its own cargo target directory,
-in the same run, on the same machine. The Python tools are driven the way their
-users drive them (`pip wheel --no-build-isolation`, `maturin build`), so the
-numbers include each tool's own overhead on top of cargo. The table shows wall
-seconds (median of the repeats) and the ratio of each tool's time to buildrs'.
+Every tool builds the same crate (example_crate) from its own copy of the
+project with its own cargo target directory, in the same run, on the same
+machine, driven the way its users drive it, so the numbers include each tool's
+own overhead on top of cargo:
+
+- wheel builds (release): `pip wheel --no-build-isolation`, `maturin build`,
+  raw `cargo rustc`;
+- the edit-rebuild loop (dev profile, in place): `python -m buildrs develop`,
+  `setup.py build_rust --inplace` (setuptools-rust), `maturin develop`, and raw
+  cargo's own command; "edit -> import" also imports the module in a new process;
+- front-end switch: pip, `python -m build` and `uv build` one after another (with
+  build isolation), counting how often pyo3 is compiled.
+
+Tables show wall seconds (median of the repeats) and the ratio to buildrs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -102,11 +113,12 @@ class Bench:
         self.env = base
         # One environment per tool: buildrs and setuptools-rust both claim the
         # `build_rust` command and `rust_extensions` keyword.
+        front_ends = ["build", "uv"]
         requirements = {
             "cargo": [],
-            "buildrs": [str(ROOT), "setuptools>=70"],
-            "setuptools-rust": ["setuptools-rust", "setuptools>=70"],
-            "maturin": ["maturin"],
+            "buildrs": [str(ROOT), "setuptools>=70", *front_ends],
+            "setuptools-rust": ["setuptools-rust", "setuptools>=70", *front_ends],
+            "maturin": ["maturin", *front_ends],
         }
         self.pythons: dict[str, str] = {}
         self.projects: dict[str, Path] = {}
@@ -129,7 +141,26 @@ class Bench:
             )
             if tool in PYPROJECTS:
                 (project / "pyproject.toml").write_text(PYPROJECTS[tool])
+            if tool in ("buildrs", "setuptools-rust"):
+                (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
             self.projects[tool] = project
+        wheels = work / "buildrs-wheel"
+        sh(
+            [
+                self.pythons["buildrs"],
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "-w",
+                str(wheels),
+                str(ROOT),
+            ],
+            work,
+            base,
+        )
+        self.find_links = str(wheels)
 
     def tool_env(self, tool: str) -> dict[str, str]:
         bin_dir = Path(self.pythons[tool]).parent
@@ -170,6 +201,73 @@ class Bench:
             ]
             sh(argv, project, env)
 
+    def develop(self, tool: str) -> None:
+        """The in-place rebuild a developer runs after an edit (dev profile)."""
+        project, env, python = self.projects[tool], self.tool_env(tool), self.pythons[tool]
+        if tool == "cargo":
+            argv = ["cargo", "rustc", "--lib", "--crate-type", "cdylib"]
+            sh(argv, project, {**env, "PYO3_BUILD_EXTENSION_MODULE": "1", "PYO3_PYTHON": python})
+        elif tool == "buildrs":
+            sh([python, "-m", "buildrs", "develop"], project, env)
+        elif tool == "setuptools-rust":
+            sh([python, "setup.py", "-q", "build_rust", "--inplace"], project, env)
+        else:
+            venv_dir = str(Path(python).parent.parent)
+            sh(["maturin", "develop", "-q"], project, {**env, "VIRTUAL_ENV": venv_dir})
+
+    def edit_and_import(self, tool: str) -> None:
+        """Change a Rust function, rebuild in place, import in a new process."""
+        self.touch(tool)
+        self.develop(tool)
+        if tool != "cargo":
+            code = "import example_crate; example_crate.sum_as_string(1, 2)"
+            sh(
+                [self.pythons[tool], "-c", code],
+                self.projects[tool] / "python",
+                self.tool_env(tool),
+            )
+
+    def front_end_switch(self, tool: str) -> int:
+        """pip, then `python -m build`, then `uv build`: how often pyo3 compiled."""
+        if tool == "cargo":
+            return 0
+        project, python = self.projects[tool], self.pythons[tool]
+        env = {
+            **self.tool_env(tool),
+            "PIP_FIND_LINKS": self.find_links,
+            "UV_FIND_LINKS": self.find_links,
+        }
+        uv = str(Path(python).with_name("uv"))
+        compiles = 0
+        for argv in (
+            [python, "-m", "pip", "wheel", "-v", "--no-deps", "-w", "out", "."],
+            [python, "-m", "build", "--wheel", "--outdir", "out", "."],
+            [uv, "build", "--wheel", "-v", "--out-dir", "out", "."],
+        ):
+            result = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise SystemExit(f"{argv} failed:\n{result.stdout}\n{result.stderr}")
+            compiles += (result.stdout + result.stderr).count("Compiling pyo3 ")
+        return compiles
+
+    def develop_peak_rss(self) -> float:
+        """Peak RSS (MiB) of the Python process of a no-op `python -m buildrs develop`."""
+        code = (
+            "import resource, runpy, sys\n"
+            "sys.argv = ['buildrs', 'develop']\n"
+            "try:\n    runpy.run_module('buildrs', run_name='__main__')\n"
+            "except SystemExit:\n    pass\n"
+            "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+        )
+        result = subprocess.run(
+            [self.pythons["buildrs"], "-c", code],
+            cwd=self.projects["buildrs"],
+            env=self.tool_env("buildrs"),
+            capture_output=True,
+            text=True,
+        )
+        return int(result.stderr.strip().splitlines()[-1]) / 1024
+
     def clean(self, tool: str) -> None:
         shutil.rmtree(self.work / tool / "target", ignore_errors=True)
         for leftover in ("build", "python/example_crate.egg-info"):
@@ -180,44 +278,110 @@ class Bench:
         lib.write_text(lib.read_text() + "\n")
 
 
+def table(results: dict[str, dict[str, float]]) -> str:
+    lines = ["| scenario | " + " | ".join(TOOLS) + " |", "| --- |" + " --- |" * len(TOOLS)]
+    for name, times in results.items():
+        cells = []
+        for tool in TOOLS:
+            if tool not in times:
+                cells.append("—")
+            elif tool == "buildrs":
+                cells.append(f"{times[tool]:.3f} s")
+            else:
+                cells.append(f"{times[tool]:.3f} s ({times[tool] / times['buildrs']:.2f}x)")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(results: dict[str, dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results)
+    figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4))
+    for axis, name in zip(axes if len(names) > 1 else [axes], names):
+        tools = [t for t in TOOLS if t in results[name]]
+        axis.bar(tools, [results[name][t] for t in tools])
+        axis.set_title(name, fontsize=9)
+        axis.set_ylabel("seconds")
+        axis.tick_params(axis="x", labelrotation=45, labelsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def measure(
+    bench: Bench,
+    action: Callable[[str], None],
+    before: Callable[[str], None] | None,
+    repeats: int,
+    tools: tuple[str, ...] = TOOLS,
+) -> dict[str, float]:
+    times = {}
+    for tool in tools:
+        samples = []
+        for _ in range(repeats):
+            if before is not None:
+                before(tool)
+            samples.append(timed(lambda tool=tool: action(tool)))
+        times[tool] = statistics.median(samples)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="skip the cold builds")
     parser.add_argument("--repeat", type=int, default=3, help="repeats of each warm build")
+    parser.add_argument("--png", type=Path, help="also draw the results (needs matplotlib)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="buildrs-bench-") as scratch:
         bench = Bench(Path(scratch))
-        results: dict[str, dict[str, float]] = {}
-        scenarios: list[tuple[str, Callable[[str], None] | None, int]] = []
-        if not args.quick:
-            scenarios.append(("cold build", bench.clean, 1))
-        scenarios += [
-            ("no-op rebuild", None, args.repeat),
-            ("edit one file", bench.touch, args.repeat),
-        ]
-        for tool in TOOLS:  # make sure every tool has built once before the warm scenarios
+        for tool in TOOLS:  # every tool builds once before the warm scenarios
             bench.build(tool)
-        for name, before, repeats in scenarios:
-            results[name] = {}
-            for tool in TOOLS:
-                samples = []
-                for _ in range(repeats):
-                    if before is not None:
-                        before(tool)
-                    samples.append(timed(lambda tool=tool: bench.build(tool)))
-                results[name][tool] = statistics.median(samples)
-                print(f"  {name:14} {tool:16} {results[name][tool]:7.2f} s", flush=True)
+            bench.develop(tool)
+        wheel: list[tuple[str, Callable[[str], None] | None, int]] = []
+        if not args.quick:
+            wheel.append(("wheel: cold build", bench.clean, 1))
+        wheel += [
+            ("wheel: no-op", None, args.repeat),
+            ("wheel: edit one file", bench.touch, args.repeat),
+        ]
+        for name, before, repeats in wheel:
+            results[name] = measure(bench, bench.build, before, repeats)
+            print(f"{name}: {results[name]}", flush=True)
+        results["in place: no-op"] = measure(bench, bench.develop, None, max(args.repeat, 5))
+        print(results["in place: no-op"], flush=True)
+        results["in place: edit -> import"] = measure(
+            bench, bench.edit_and_import, None, args.repeat
+        )
+        print(results["in place: edit -> import"], flush=True)
+        compiles = {tool: float(bench.front_end_switch(tool)) for tool in TOOLS if tool != "cargo"}
+        rss = bench.develop_peak_rss()
     print()
-    header = f"{'scenario':16}" + "".join(f"{tool:>17}" for tool in TOOLS)
-    print(header)
-    print("-" * len(header))
-    for name, times in results.items():
-        print(f"{name:16}" + "".join(f"{times[tool]:>16.2f}s" for tool in TOOLS))
-        ratios = "".join(f"{times[tool] / times['buildrs']:>16.2f}x" for tool in TOOLS)
-        print(f"{'  / buildrs':16}" + ratios)
-    print("\nratio > 1: that tool took longer than buildrs; < 1: it was faster.")
+    print(table(results))
+    print()
+    print(
+        "| pyo3 compiles in pip, then build, then uv (warm target dir) | "
+        + " | ".join(f"{tool}: {int(n)}" for tool, n in compiles.items())
+        + " |"
+    )
+    print(f"\npeak RSS of `python -m buildrs develop` (no-op): {rss:.1f} MiB")
+    print(
+        f"\n{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; ratio > 1: that tool took longer than buildrs."
+    )
+    if args.json:
+        args.json.write_text(
+            json.dumps({"times": results, "pyo3_compiles": compiles, "rss_mib": rss}, indent=1)
+        )
+    if args.png:
+        chart(results, args.png)
+        print(f"chart: {args.png}")
 
 
 if __name__ == "__main__":

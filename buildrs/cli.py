@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 from .errors import BuildrsError
-from .new import TEMPLATES
+
+# The names buildrs.new renders (not imported from there: the module is slow to load,
+# and `develop` must start fast); a test keeps the two equal.
+TEMPLATES = ("pyo3", "cffi", "bin")
 
 __all__ = ["main"]
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -29,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
         description="Render a project template into PATH (cookiecutter is required: "
         "pip install 'buildrs[templates]').",
     )
-    new.add_argument("path", type=Path, help="directory to create the project in")
+    new.add_argument("path", type=_path, help="directory to create the project in")
     new.add_argument("--template", choices=TEMPLATES, default="pyo3", help="default: pyo3")
     new.add_argument("--no-input", action="store_true", help="do not ask; use defaults")
     new.add_argument("--force", action="store_true", help="render into a non-empty directory")
@@ -47,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
         "to their Python sources, binaries into this environment's scripts directory. "
         "cargo's progress goes to stderr, one line per target to stdout.",
     )
-    develop.add_argument("path", nargs="?", type=Path, default=Path("."), help="default: .")
+    develop.add_argument("path", nargs="?", default=".", help="default: .")
     profile = develop.add_mutually_exclusive_group()
     profile.add_argument("--release", action="store_true", help="cargo's release profile")
     profile.add_argument("--profile", help="a cargo profile (default: the editable profile, dev)")
@@ -105,6 +114,17 @@ def _new(top: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str
 
 
 def _develop(args: argparse.Namespace) -> int:
+    import os
+
+    from . import fastpath
+
+    profile = "release" if args.release else args.profile
+    if fastpath.enabled(os.environ) and not args.verbose:
+        options = fastpath.develop_options(profile, args.target)
+        lines = fastpath.cached_develop(os.path.abspath(args.path), options, os.environ)
+        if lines is not None:
+            print("\n".join(lines))
+            return 0
     import logging
 
     from .develop import develop
@@ -114,9 +134,9 @@ def _develop(args: argparse.Namespace) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
-    result = develop(
-        args.path, profile="release" if args.release else args.profile, target=args.target
-    )
+    from pathlib import Path
+
+    result = develop(Path(args.path), profile=profile, target=args.target)
     for line in result.lines:
         print(line)
     return result.returncode

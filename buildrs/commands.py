@@ -11,6 +11,7 @@ sees the same settings.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +21,7 @@ from . import cargo, process
 from .distribution import build_settings, dist_plan, project_dir, rust_targets
 from .manifest import read_crate
 from .pipeline import Installed, Layout, build
+from .rebuild import finder_module
 from .sdist import cargo_files, is_module_artifact, vendor
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "clean_rust",
     "make_build_ext",
     "make_clean",
+    "make_editable_wheel",
     "make_egg_info",
     "make_install_scripts",
     "make_sdist",
@@ -64,6 +67,7 @@ class build_rust(Command):
         self.editable_mode = False
         self._installed: list[Installed] = []
         self.skipped: list[str] = []
+        self.fast_path_inputs: list[dict[str, Any]] = []
 
     def finalize_options(self) -> None:
         self.set_undefined_options("build_ext", ("build_lib", "build_lib"), ("inplace", "inplace"))
@@ -90,6 +94,7 @@ class build_rust(Command):
             layout=layout,
         )
         self._installed, self.skipped = outcome.installed, outcome.skipped
+        self.fast_path_inputs = outcome.fast_path_inputs
 
     def get_outputs(self) -> list[str]:
         return [str(i.regular_path) for i in self._installed if not i.is_script]
@@ -242,6 +247,32 @@ def make_egg_info(base: type[Any]) -> type[Any]:
 
     egg_info.__name__ = egg_info.__qualname__ = "egg_info"
     return egg_info
+
+
+def make_editable_wheel(base: type[Any]) -> type[Any]:
+    """An ``editable_wheel`` whose wheel also holds ``__buildrs_rebuild_<name>.pth`` and
+    the finder module it imports, which rebuilds changed Rust modules on import
+    (see ``rebuild``)."""
+
+    class editable_wheel(base):  # type: ignore[misc]
+        def _run_build_commands(
+            self, dist_name: str, unpacked_wheel: str, *args: Any, **kwargs: Any
+        ) -> Any:
+            result = super()._run_build_commands(dist_name, unpacked_wheel, *args, **kwargs)
+            rust = self.distribution.get_command_obj("build_rust", create=False)
+            inputs = [i for i in getattr(rust, "fast_path_inputs", []) if i["modules"]]
+            if inputs:
+                name = re.sub(r"\W", "_", self.distribution.get_name())
+                module = f"_buildrs_rebuild_{name}"
+                source = finder_module(str(project_dir(self.distribution)), inputs)
+                Path(unpacked_wheel, f"{module}.py").write_text(source, encoding="utf-8")
+                Path(unpacked_wheel, f"__buildrs_rebuild_{name}.pth").write_text(
+                    f"import {module}\n", encoding="utf-8"
+                )
+            return result
+
+    editable_wheel.__name__ = editable_wheel.__qualname__ = "editable_wheel"
+    return editable_wheel
 
 
 def make_install_scripts(base: type[Any]) -> type[Any]:

@@ -50,14 +50,17 @@ def develop(
     environ: Mapping[str, str] | None = None,
 ) -> DevelopResult:
     """Build every target of the project at ``path`` in place."""
+    from . import fastpath
     from .config import load_pyproject
     from .errors import ConfigError
+    from .locking import hold_project_lock
     from .packages import package_dir
     from .pipeline import Layout, build, make_plan
     from .settings import resolve
 
     env = os.environ if environ is None else environ
     root = path.resolve()
+    hold_project_lock(root)
     options = [
         *(["--profile", profile] if profile else []),
         *(["--target", target] if target else []),
@@ -99,4 +102,7 @@ def develop(
         profile_name = next(i.profile for i in plan.invocations if item.target in i.targets)
         lines.append(f"{item.target.target}: {where} ({profile_name}, {status})")
     lines += [f"{line} (optional, not built)" for line in outcome.skipped]
+    if fastpath.enabled(env) and not outcome.skipped:
+        fresh = [line.replace(", built)", ", up to date)") for line in lines]
+        fastpath.record_develop(root, options, env, outcome.fast_path_inputs, fresh)
     return DevelopResult(tuple(lines))

@@ -9,7 +9,6 @@ setuptools, so the build pipeline runs without it.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -56,6 +55,8 @@ class CargoError(BuildrsError):
     def __init__(self, argv: Sequence[str], returncode: int | None, detail: str = "") -> None:
         self.argv = tuple(argv)
         self.returncode = returncode
+        import shlex
+
         command = shlex.join(self.argv)
         if returncode is None:
             super().__init__(f"`{command}` could not be started: {detail}")

@@ -1,8 +1,8 @@
 """Skip cargo when nothing it reads has changed (in-place, editable and develop builds).
 
 After a build, a stamp is written for each cargo invocation: a key (the command
-line, the variables it adds, every ``CARGO*``/``RUST*``/``PYO3_*`` variable and
-``PATH``, cargo's path and where the files go) and the state (modification time
+line, the variables it adds, every ``CARGO*``/``RUST*``/``PYO3_*`` variable,
+cargo's path and where the files go) and the state (modification time
 and size, or absence) of every file cargo's decision rests on:
 
 - the sources in the artifact's dep-info file (``target/<profile>/lib<name>.d``);
@@ -20,22 +20,32 @@ the files in place are the artifact's copies. Anything unknown (no dep-info, a
 local build script that watches nothing, a stamp from another version) means
 "run cargo". ``BUILDRS_NO_FAST_PATH=1`` always runs it. Wheel builds always do.
 
-This module uses the standard library only, so that a no-op ``develop`` starts
-fast; the objects it is handed are duck-typed.
+This module uses little of the standard library (no pathlib, no hashlib), so that
+a no-op ``develop`` starts fast; the objects it is handed are duck-typed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
+import sys
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-__all__ = ["check", "enabled", "invocation_key", "read_dep_info", "record", "stamp_path"]
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+__all__ = [
+    "check",
+    "enabled",
+    "invocation_key",
+    "is_fresh",
+    "read_dep_info",
+    "record",
+    "stamp_path",
+]
 
 STAMP_VERSION = 1
 _PREFIXES = ("CARGO", "RUST", "PYO3_")
@@ -48,14 +58,14 @@ _PER_DIRECTORY = (
     "rust-toolchain",
 )
 
-State = Any  # [mtime_ns, size] or None for a missing file
+# A file's state: [mtime_ns, size], or None for a missing file.
 
 
 def enabled(environ: Mapping[str, str]) -> bool:
     return environ.get("BUILDRS_NO_FAST_PATH", "").strip().lower() not in ("1", "true", "yes", "on")
 
 
-def _state(path: str | Path) -> State:
+def _state(path: str | os.PathLike[str]) -> list[int] | None:
     try:
         stat = os.stat(path)
     except OSError:
@@ -71,25 +81,47 @@ def invocation_key(
     destinations: Iterable[str],
 ) -> str:
     """What the build is asked to do, hashed."""
-    relevant = {k: v for k, v in environ.items() if k.startswith(_PREFIXES) or k == "PATH"}
-    text = json.dumps(
+    relevant = {k: v for k, v in environ.items() if k.startswith(_PREFIXES)}
+    return json.dumps(
         [STAMP_VERSION, list(args), dict(added_env), relevant, cargo, sorted(destinations)],
         sort_keys=True,
     )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _name(parts: Sequence[str]) -> str:
+    """A short file name for a stamp; the stamp's key tells two commands apart."""
+    text = "\0".join(parts).encode("utf-8")
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
 def stamp_path(project_dir: Path, args: Sequence[str]) -> Path:
-    name = hashlib.sha256("\0".join(args).encode("utf-8")).hexdigest()[:24]
-    return project_dir / "build" / "buildrs-fast" / f"{name}.json"
+    return project_dir / "build" / "buildrs-fast" / f"{_name(args)}.json"
 
 
-def check(stamp: Path, key: str, environ: Mapping[str, str]) -> list[dict[str, Any]] | None:
-    """The installed files recorded by ``stamp`` when nothing has changed, else ``None``."""
+def _load(path: str | os.PathLike[str]) -> Any:
     try:
-        data = json.loads(stamp.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
     except (OSError, ValueError):
         return None
+
+
+def _dump(path: str, data: object) -> None:
+    import tempfile
+
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=".stamp.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle)
+    os.replace(temp, path)
+
+
+def check(
+    stamp: str | os.PathLike[str], key: str, environ: Mapping[str, str]
+) -> list[dict[str, Any]] | None:
+    """The installed files recorded by ``stamp`` when nothing has changed, else ``None``."""
+    data = _load(stamp)
     if not isinstance(data, dict) or data.get("version") != STAMP_VERSION or data.get("key") != key:
         return None
     for name, value in data["env"].items():
@@ -103,6 +135,15 @@ def check(stamp: Path, key: str, environ: Mapping[str, str]) -> list[dict[str, A
             return None
     installed: list[dict[str, Any]] = data["installed"]
     return installed
+
+
+def is_fresh(inputs: Mapping[str, Any], environ: Mapping[str, str]) -> bool:
+    """Whether the invocation described by ``inputs`` (see ``pipeline.fast_path_inputs``)
+    would be skipped now."""
+    key = invocation_key(
+        inputs["args"], inputs["env"], environ, inputs["cargo"], inputs["destinations"]
+    )
+    return check(inputs["stamp"], key, environ) is not None
 
 
 def read_dep_info(path: Path) -> list[str] | None:
@@ -137,7 +178,7 @@ def read_dep_info(path: Path) -> list[str] | None:
 
 def _build_script_inputs(
     out_dirs: Mapping[str, Path],
-    files: dict[str, State],
+    files: dict[str, Any],
     watched: dict[str, str | None],
     environ: Mapping[str, str],
 ) -> bool:
@@ -147,8 +188,9 @@ def _build_script_inputs(
             lines = (out_dir.parent / "output").read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             return False
-        local = package_id.startswith("path+file://")
-        package_dir = package_id[len("path+file://") :].split("#", 1)[0] if local else ""
+        local = "path+file://" in package_id
+        package_dir = package_id.split("path+file://", 1)[1].split("#", 1)[0] if local else ""
+        package_dir = package_dir.rstrip(")").split(" ", 1)[0]
         watches_files = False
         for line in lines:
             instruction = line.removeprefix("cargo::").removeprefix("cargo:")
@@ -158,34 +200,33 @@ def _build_script_inputs(
             elif name == "rerun-if-changed":
                 watches_files = True
                 if local:
-                    path = Path(package_dir, value)
-                    files[str(path)] = _state(path)
+                    path = os.path.join(package_dir, value)
+                    files[path] = _state(path)
         if local and not watches_files:
             return False  # cargo reruns it when any file of the package changes
     return True
 
 
-def _rustup_home(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("RUSTUP_HOME") or Path.home() / ".rustup")
-
-
 def _toolchain_files(
     cargo: str, added_env: Mapping[str, str], environ: Mapping[str, str]
 ) -> list[str]:
+    import shutil
+
     found = [cargo]
     rustc = shutil.which(environ.get("RUSTC") or "rustc", path=environ.get("PATH"))
     if rustc:
         found.append(rustc)
-    rustup = _rustup_home(environ)
-    found.append(str(rustup / "settings.toml"))
-    hashes = rustup / "update-hashes"
-    if hashes.is_dir():
-        found += [str(p) for p in sorted(hashes.iterdir())]
+    home = os.path.expanduser("~")
+    rustup = environ.get("RUSTUP_HOME") or os.path.join(home, ".rustup")
+    found.append(os.path.join(rustup, "settings.toml"))
+    hashes = os.path.join(rustup, "update-hashes")
+    if os.path.isdir(hashes):
+        found += [os.path.join(hashes, name) for name in sorted(os.listdir(hashes))]
     for name in ("PYO3_PYTHON", "PYTHON_SYS_EXECUTABLE"):
         if added_env.get(name):
             found.append(added_env[name])
-    cargo_home = Path(environ.get("CARGO_HOME") or Path.home() / ".cargo")
-    found += [str(cargo_home / "config.toml"), str(cargo_home / "config")]
+    cargo_home = environ.get("CARGO_HOME") or os.path.join(home, ".cargo")
+    found += [os.path.join(cargo_home, "config.toml"), os.path.join(cargo_home, "config")]
     return found
 
 
@@ -200,10 +241,11 @@ def record(
     cargo: str,
     added_env: Mapping[str, str],
     environ: Mapping[str, str],
+    local_manifests: Iterable[Path] = (),
 ) -> bool:
     """Write the stamp of a finished build; ``False`` (and no stamp) when what cargo
     reads cannot be known, so the next build runs cargo."""
-    files: dict[str, State] = {}
+    files: dict[str, Any] = {}
     watched: dict[str, str | None] = {}
     for artifact in artifacts:
         deps = read_dep_info(artifact.with_suffix(".d"))
@@ -215,6 +257,8 @@ def record(
     for directory in [manifest_path.parent, *manifest_path.parent.parents]:
         for name in _PER_DIRECTORY:
             files[str(directory / name)] = _state(directory / name)
+    for manifest in local_manifests:  # path dependencies: their features, their deps
+        files[str(manifest)] = _state(manifest)
     for path in _toolchain_files(cargo, added_env, environ):
         files[path] = _state(path)
     if not _build_script_inputs(out_dirs, files, watched, environ):
@@ -227,9 +271,75 @@ def record(
         "files": files,
         "installed": [{**entry, "state": _state(entry["path"])} for entry in installed],
     }
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=stamp.parent, prefix=".stamp.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-    os.replace(temp, stamp)
+    _dump(str(stamp), data)
     return True
+
+
+# --- python -m buildrs develop: the whole project at once ---------------------------
+#
+# A no-op ``develop`` should cost about what cargo's own no-op does. Reading the
+# TOML files and planning the build would cost more than that, so ``develop``
+# also keeps one stamp for the project: its options, the interpreter, the
+# variables that reach the plan, pyproject.toml's state, and the fast-path inputs
+# of every cargo command the plan made. When that stamp and every command's own
+# stamp hold, the build is up to date before anything else is imported.
+
+
+def develop_options(profile: str | None, target: str | None) -> list[str]:
+    """``develop``'s options as a list: part of its stamp's name and key."""
+    return [*(["--profile", profile] if profile else []), *(["--target", target] if target else [])]
+
+
+def _develop_stamp(root: str, options: Sequence[str]) -> str:
+    return os.path.join(root, "build", "buildrs-fast", f"develop-{_name(options)}.json")
+
+
+def _develop_key(options: Sequence[str], environ: Mapping[str, str]) -> str:
+    import sysconfig
+
+    prefixes = (*_PREFIXES, "BUILDRS_", "SETUPTOOLS_RUST")
+    relevant = {k: v for k, v in environ.items() if k.startswith(prefixes)}
+    scripts = sysconfig.get_path("scripts")
+    return json.dumps(
+        [STAMP_VERSION, list(options), sys.executable, sys.version, scripts, relevant],
+        sort_keys=True,
+    )
+
+
+def cached_develop(
+    root: str | os.PathLike[str], options: Sequence[str], environ: Mapping[str, str]
+) -> list[str] | None:
+    """The summary lines of the last ``develop`` when it is still up to date, else ``None``."""
+    data = _load(_develop_stamp(os.fspath(root), options))
+    if not isinstance(data, dict) or data.get("key") != _develop_key(options, environ):
+        return None
+    if any(_state(path) != state for path, state in data["files"].items()):
+        return None
+    if not all(is_fresh(inputs, environ) for inputs in data["inputs"]):
+        return None
+    lines: list[str] = data["lines"]
+    return lines
+
+
+def record_develop(
+    root: str | os.PathLike[str],
+    options: Sequence[str],
+    environ: Mapping[str, str],
+    inputs: Sequence[Mapping[str, Any]],
+    lines: Sequence[str],
+) -> None:
+    """Keep what ``cached_develop`` needs, if every cargo command has a stamp."""
+    root = os.fspath(root)
+    stamp = _develop_stamp(root, options)
+    if not all(os.path.isfile(i["stamp"]) for i in inputs):
+        if os.path.exists(stamp):
+            os.unlink(stamp)
+        return
+    names = (os.path.join(root, "pyproject.toml"), os.path.join(root, "setup.py"))
+    data = {
+        "key": _develop_key(options, environ),
+        "files": {name: _state(name) for name in names},
+        "inputs": [dict(i) for i in inputs],
+        "lines": list(lines),
+    }
+    _dump(stamp, data)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import cargo, fastpath, process
 from .errors import ArtifactError, BuildrsError
@@ -29,6 +30,7 @@ __all__ = [
     "Installed",
     "Layout",
     "build",
+    "fast_path_inputs",
     "make_plan",
     "read_crates",
 ]
@@ -230,9 +232,23 @@ def _install(
 
 def _destinations(invocation: CargoInvocation, layout: Layout) -> list[str]:
     return [
-        str(layout.scripts_dir if t.to_scripts else layout.module_dir(t.package))
+        os.path.abspath(layout.scripts_dir if t.to_scripts else layout.module_dir(t.package))
         for t in invocation.targets
     ]
+
+
+def fast_path_inputs(
+    invocation: CargoInvocation, project_dir: Path, layout: Layout, cargo_exe: str
+) -> dict[str, Any]:
+    """What the fast path keys an invocation on, as plain data (``fastpath.is_fresh``)."""
+    return {
+        "modules": [t.target for t in invocation.targets if t.is_module],
+        "stamp": str(fastpath.stamp_path(project_dir, invocation.args)),
+        "args": list(invocation.args),
+        "env": dict(invocation.env),
+        "cargo": cargo_exe,
+        "destinations": _destinations(invocation, layout),
+    }
 
 
 def _entries(
@@ -243,7 +259,7 @@ def _entries(
     for item in installed:
         index = invocation.targets.index(item.target) if item.target is not None else None
         regular = None if item.is_script else str(item.regular_path.relative_to(layout.build_lib))
-        entries.append({"path": str(item.path), "regular": regular, "target": index})
+        entries.append({"path": os.path.abspath(item.path), "regular": regular, "target": index})
     return entries
 
 
@@ -332,6 +348,8 @@ class BuildOutcome:
     """One line per optional target that failed: what it is, and why."""
     up_to_date: list[PlannedTarget] = field(default_factory=list)
     """Targets whose cargo run the fast path skipped."""
+    fast_path_inputs: list[dict[str, Any]] = field(default_factory=list)
+    """Per invocation, what the fast path keys it on (``fast_path_inputs``)."""
 
 
 def build(
@@ -354,10 +372,12 @@ def build(
     checked: set[str] = set()
     for invocation in dist_plan.invocations:
         names = ", ".join(t.target for t in invocation.targets)
+        inputs = fast_path_inputs(invocation, project_dir, layout, exe)
+        outcome.fast_path_inputs.append(inputs)
         key = fastpath.invocation_key(
-            invocation.args, invocation.env, env, exe, _destinations(invocation, layout)
+            inputs["args"], inputs["env"], env, exe, inputs["destinations"]
         )
-        stamp = fastpath.stamp_path(project_dir, invocation.args)
+        stamp = Path(inputs["stamp"])
         entries = fastpath.check(stamp, key, env) if fast else None
         if entries is not None:
             log.info("buildrs: %s is up to date (cargo not run)", names)
@@ -387,6 +407,9 @@ def build(
                     cargo=exe,
                     added_env=invocation.env,
                     environ=env,
+                    local_manifests={
+                        a.manifest_path for a in output.artifacts if "path+file://" in a.package_id
+                    },
                 )
         except BuildrsError as exc:
             if not invocation.optional:

@@ -20,6 +20,7 @@ from .commands import (
     clean_rust,
     make_build_ext,
     make_clean,
+    make_editable_wheel,
     make_egg_info,
     make_install_scripts,
     make_sdist,
@@ -96,6 +97,7 @@ def add_rust_extensions(dist: Any, targets: Iterable[RustExtension]) -> None:
         dist.cmdclass["sdist"] = make_sdist(_command(dist, "sdist"))
         dist.cmdclass["clean"] = make_clean(_command(dist, "clean"))
         dist.cmdclass["egg_info"] = make_egg_info(_command(dist, "egg_info"))
+        dist.cmdclass["editable_wheel"] = make_editable_wheel(_command(dist, "editable_wheel"))
     if any(t.kind == "bin" for t in rust_targets(dist)) and not getattr(dist, _SCRIPTS, False):
         setattr(dist, _SCRIPTS, True)
         # Rust binaries go straight into build_scripts' directory; install_scripts

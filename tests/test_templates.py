@@ -162,3 +162,9 @@ def test_missing_cookiecutter_says_how_to_install(
     assert result.returncode == 1
     assert "pip install 'buildrs[templates]'" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_lists_every_template() -> None:
+    from buildrs import cli, new
+
+    assert cli.TEMPLATES == new.TEMPLATES
