@@ -162,6 +162,16 @@ class Bench:
         )
         self.find_links = str(wheels)
 
+    def versions(self) -> str:
+        found = []
+        for tool in ("setuptools-rust", "maturin"):
+            code = f"import importlib.metadata as m; print(m.version({tool!r}))"
+            result = subprocess.run(
+                [self.pythons[tool], "-c", code], capture_output=True, text=True, check=False
+            )
+            found.append(f"{tool} {result.stdout.strip() or '?'}")
+        return ", ".join(found)
+
     def tool_env(self, tool: str) -> dict[str, str]:
         bin_dir = Path(self.pythons[tool]).parent
         return {
@@ -250,6 +260,31 @@ class Bench:
             compiles += (result.stdout + result.stderr).count("Compiling pyo3 ")
         return compiles
 
+    def editable_install(self) -> None:
+        """buildrs' project installed editable (rebuild on import) in its venv."""
+        python = self.pythons["buildrs"]
+        argv = [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-e",
+            ".",
+        ]
+        sh(argv, self.projects["buildrs"], self.tool_env("buildrs"))
+
+    def import_editable(self, rebuild: bool) -> None:
+        env = {**self.tool_env("buildrs"), "BUILDRS_REBUILD": "1" if rebuild else "0"}
+        code = "import example_crate"
+        sh([self.pythons["buildrs"], "-c", code], self.work, env)
+
+    def edit_and_import_editable(self, tool: str) -> None:
+        self.touch("buildrs")
+        self.import_editable(rebuild=True)
+
     def develop_peak_rss(self) -> float:
         """Peak RSS (MiB) of the Python process of a no-op `python -m buildrs develop`."""
         code = (
@@ -276,6 +311,46 @@ class Bench:
     def touch(self, tool: str) -> None:
         lib = self.projects[tool] / "src" / "python" / "mod.rs"
         lib.write_text(lib.read_text() + "\n")
+
+
+MEMBERS = ("alpha", "beta", "gamma", "delta")
+
+
+def workspace_project(root: Path, tool: str) -> Path:
+    """Four cdylib crates of one workspace sharing a path dependency, declared to
+    ``tool`` (buildrs or setuptools-rust)."""
+    project = root / tool / "workspace"
+    shutil.copytree(ROOT / "tests" / "crates" / "workspace", project)
+    delta = project / "crates" / "delta"
+    shutil.copytree(project / "crates" / "gamma", delta)
+    manifest = delta / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace("gamma", "delta"))
+    workspace = project / "Cargo.toml"
+    workspace.write_text(workspace.read_text().replace('"shared"', '"crates/delta", "shared"'))
+    table = "buildrs" if tool == "buildrs" else "setuptools-rust"
+    backend = "buildrs" if tool == "buildrs" else "setuptools-rust"
+    lines = [
+        "[build-system]",
+        f'requires = ["setuptools>=70", "{backend}"]',
+        'build-backend = "setuptools.build_meta"',
+        "",
+        "[project]",
+        'name = "ws-pkg"',
+        'version = "0.1.0"',
+        "",
+        "[tool.setuptools]",
+        'packages = ["ws_pkg"]',
+    ]
+    for member in MEMBERS:
+        lines += [
+            "",
+            f"[[tool.{table}.ext-modules]]",
+            f'target = "ws_pkg._{member}"',
+            f'path = "crates/{member}/Cargo.toml"',
+            'binding = "NoBinding"',
+        ]
+    (project / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    return project
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
@@ -362,6 +437,42 @@ def main() -> None:
         print(results["in place: edit -> import"], flush=True)
         compiles = {tool: float(bench.front_end_switch(tool)) for tool in TOOLS if tool != "cargo"}
         rss = bench.develop_peak_rss()
+        versions = bench.versions()
+        bench.editable_install()
+        bench.import_editable(rebuild=True)
+        imports = {
+            "rebuild on": measure(
+                bench, lambda _: bench.import_editable(True), None, 21, ("buildrs",)
+            ),
+            "rebuild off": measure(
+                bench, lambda _: bench.import_editable(False), None, 21, ("buildrs",)
+            ),
+        }
+        loop = measure(bench, bench.edit_and_import_editable, None, args.repeat, ("buildrs",))
+        results["editable: edit -> import (rebuild on import)"] = loop
+        tools = ("buildrs", "setuptools-rust")
+        projects = {tool: workspace_project(bench.work, tool) for tool in tools}
+
+        def ws_build(tool: str) -> None:
+            env = {**bench.tool_env(tool), "CARGO_TARGET_DIR": str(projects[tool] / "target")}
+            argv = [bench.pythons[tool], "-m", "pip", "wheel", "-q", "--no-deps"]
+            sh([*argv, "--no-build-isolation", "-w", "dist", "."], projects[tool], env)
+
+        def ws_clean(tool: str) -> None:
+            shutil.rmtree(projects[tool] / "target", ignore_errors=True)
+            shutil.rmtree(projects[tool] / "build", ignore_errors=True)
+
+        def ws_touch(tool: str) -> None:
+            shared = projects[tool] / "shared" / "src" / "lib.rs"
+            shared.write_text(shared.read_text() + "\n")
+
+        for tool in tools:
+            ws_build(tool)
+        if not args.quick:
+            results["4-crate workspace: cold"] = measure(bench, ws_build, ws_clean, 1, tools)
+        results["4-crate workspace: edit shared crate"] = measure(
+            bench, ws_build, ws_touch, args.repeat, tools
+        )
     print()
     print(table(results))
     print()
@@ -371,9 +482,16 @@ def main() -> None:
         + " |"
     )
     print(f"\npeak RSS of `python -m buildrs develop` (no-op): {rss:.1f} MiB")
+    added = (imports["rebuild on"]["buildrs"] - imports["rebuild off"]["buildrs"]) * 1000
+    print(
+        f"editable import, nothing changed: {imports['rebuild on']['buildrs'] * 1000:.1f} ms with "
+        f"rebuild on import, {imports['rebuild off']['buildrs'] * 1000:.1f} ms with "
+        f"BUILDRS_REBUILD=0: {added:+.1f} ms (medians of 21 new processes)"
+    )
     print(
         f"\n{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; ratio > 1: that tool took longer than buildrs."
+        f"Python {platform.python_version()}, {versions}; "
+        "ratio > 1: that tool took longer than buildrs."
     )
     if args.json:
         args.json.write_text(

@@ -134,9 +134,11 @@ _DYLIB_SUFFIX = {"windows": ".dll", "macos": ".dylib"}
 
 
 def select_artifact(
-    planned: PlannedTarget, manifest_path: Path, output: CargoOutput, platform: Platform
+    planned: PlannedTarget, output: CargoOutput, platform: Platform
 ) -> tuple[Artifact, Path]:
-    """The artifact and the file in it that ``planned`` installs."""
+    """The artifact and the file in it that ``planned`` installs (matched by cargo
+    target name and the crate's Cargo.toml)."""
+    manifest_path = planned.manifest_path
     manifest = os.path.normcase(os.path.realpath(manifest_path))
     suffix = _DYLIB_SUFFIX.get(platform.os, ".so")
     for artifact in output.artifacts:

@@ -19,7 +19,7 @@ from .settings import TargetSettings, check_keys, target_from_table
 
 __all__ = ["BuildrsConfig", "load_pyproject", "parse_config"]
 
-_TOP_KEYS = ["ext-modules", "bins", "profile", "editable-profile", "vendor"]
+_TOP_KEYS = ["ext-modules", "bins", "profile", "editable-profile", "vendor", "rustc-wrapper"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class BuildrsConfig:
     targets: tuple[TargetSettings, ...] = ()
     """``ext-modules`` then ``bins``, in file order."""
     project: Mapping[str, object] | None = None
-    """The top-level keys (``profile``, ``editable-profile``, ``vendor``), checked."""
+    """The top-level keys (``profile``, ``editable-profile``, ``vendor``,
+    ``rustc-wrapper``), checked."""
 
 
 def _targets(
@@ -53,11 +54,15 @@ def parse_config(table: Mapping[str, Any], file: str = "pyproject.toml") -> Buil
     targets = _targets(table.get("ext-modules", []), "ext-modules", "ext", file)
     targets += _targets(table.get("bins", []), "bins", "bin", file)
     project: dict[str, object] = {}
-    for key in ("profile", "editable-profile"):
+    for key, what in (
+        ("profile", "a cargo profile name"),
+        ("editable-profile", "a cargo profile name"),
+        ("rustc-wrapper", 'a program such as "sccache"'),
+    ):
         if key in table:
             value = table[key]
             if not isinstance(value, str) or not value:
-                raise ConfigError(f"{where}.{key}: expected a cargo profile name, got {value!r}")
+                raise ConfigError(f"{where}.{key}: expected {what}, got {value!r}")
             project[key] = value
     if "vendor" in table:
         if not isinstance(table["vendor"], bool):

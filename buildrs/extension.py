@@ -51,8 +51,6 @@ class RustExtension:
             Python packages they are copied into.
     """
 
-    _kind = "ext"
-
     def __init__(
         self,
         target: str | Mapping[str, str],
@@ -138,8 +136,6 @@ class RustBin(RustExtension):
 
     ``target`` is the binary's name as cargo knows it (a ``[[bin]]`` name).
     """
-
-    _kind = "bin"
 
     def __init__(
         self,

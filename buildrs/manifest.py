@@ -107,10 +107,29 @@ class CrateInfo:
         return frozenset(found)
 
 
+_parsed: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 def load_toml(path: Path, what: str = "file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a ``ManifestError`` naming the file.
 
-    The file must be UTF-8; a leading byte-order mark is accepted, as cargo does."""
+    The file must be UTF-8; a leading byte-order mark is accepted, as cargo does. A
+    file is parsed once per process while it stays the same (a workspace's root
+    manifest and lock file serve every member). The result must not be changed."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
+    if key is not None and key in _parsed:
+        return _parsed[key]
+    parsed = _parse_toml(path, what)
+    if key is not None:
+        _parsed[key] = parsed
+    return parsed
+
+
+def _parse_toml(path: Path, what: str) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -8,6 +8,7 @@ reads the same ``DistPlan``, so a wheel's tag and the files in it agree.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -191,9 +192,7 @@ def _install(
     installed: list[Installed] = []
     artifacts: list[Path] = []
     for planned in invocation.targets:
-        artifact, source = cargo.select_artifact(
-            planned, invocation.manifest_path, output, platform
-        )
+        artifact, source = cargo.select_artifact(planned, output, platform)
         artifacts.append(source)
         _check_init_symbol(planned, source)
         if planned.to_scripts:
@@ -289,15 +288,12 @@ def _built_elsewhere(
     cargo fingerprints a workspace's own crates by package name and file times,
     not by path: in a target directory shared by two checkouts of one crate, the
     second is reported fresh and the first one's library would be shipped."""
-    manifest = str(invocation.manifest_path)
     stale = []
     for planned in invocation.targets:
-        artifact, source = cargo.select_artifact(
-            planned, invocation.manifest_path, output, platform
-        )
+        artifact, source = cargo.select_artifact(planned, output, platform)
         origin = _origin(source)
         recorded = origin.read_text(encoding="utf-8") if origin.is_file() else None
-        if artifact.fresh and recorded is not None and recorded != manifest:
+        if artifact.fresh and recorded is not None and recorded != str(planned.manifest_path):
             stale.append(recorded)
     return stale
 
@@ -306,12 +302,11 @@ def _record_origins(
     invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform
 ) -> None:
     for planned in invocation.targets:
-        _, source = cargo.select_artifact(planned, invocation.manifest_path, output, platform)
+        _, source = cargo.select_artifact(planned, output, platform)
         origin = _origin(source)
-        if not origin.is_file() or origin.read_text(encoding="utf-8") != str(
-            invocation.manifest_path
-        ):
-            write_text(origin, str(invocation.manifest_path))
+        manifest = str(planned.manifest_path)
+        if not origin.is_file() or origin.read_text(encoding="utf-8") != manifest:
+            write_text(origin, manifest)
 
 
 def _run(
@@ -350,6 +345,35 @@ class BuildOutcome:
     """Targets whose cargo run the fast path skipped."""
     fast_path_inputs: list[dict[str, Any]] = field(default_factory=list)
     """Per invocation, what the fast path keys it on (``fast_path_inputs``)."""
+
+
+def _sccache_counts(settings: BuildSettings) -> tuple[int, int] | None:
+    """(hits, misses) so far, from the sccache server, when cargo runs rustc through it."""
+    if not settings.sccache or settings.rustc_wrapper is None:
+        return None
+    try:
+        result = process.run(
+            [settings.rustc_wrapper, "--show-stats", "--stats-format=json"],
+            quiet=True,
+            check=False,
+        )
+        stats = json.loads(result.stdout)["stats"]
+        return (
+            sum(stats["cache_hits"]["counts"].values()),
+            sum(stats["cache_misses"]["counts"].values()),
+        )
+    except (BuildrsError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _report_sccache(settings: BuildSettings, before: tuple[int, int] | None) -> None:
+    after = _sccache_counts(settings)
+    if before is None or after is None:
+        return
+    hits, misses = after[0] - before[0], after[1] - before[1]
+    if hits or misses:
+        rate = 100 * hits / (hits + misses)
+        log.info("buildrs: sccache: %d hits, %d misses (%.0f%% hits)", hits, misses, rate)
 
 
 def build(
@@ -391,7 +415,9 @@ def build(
                     cargo.check_rust_version(required, planned.label)
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
+            before = _sccache_counts(dist_plan.settings)
             output = _run(invocation, exe, project_dir, dist_plan.platform)
+            _report_sccache(dist_plan.settings, before)
             installed, artifacts = _install(
                 invocation, output, dist_plan.platform, layout, project_dir
             )

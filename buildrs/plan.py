@@ -264,8 +264,10 @@ def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[s
     return flags
 
 
-def _env(t: TargetSettings, platform: Platform) -> dict[str, str]:
+def _env(t: TargetSettings, platform: Platform, build: BuildSettings) -> dict[str, str]:
     env: dict[str, str] = {}
+    if build.rustc_wrapper:
+        env["RUSTC_WRAPPER"] = build.rustc_wrapper
     if t.binding in (Binding.PyO3, Binding.Exec):
         env["PYO3_PYTHON"] = platform.python
     if not t.is_bin and t.binding is Binding.PyO3:
@@ -342,6 +344,78 @@ def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     return argv
 
 
+@dataclass
+class _Member:
+    """An extension module that may share one ``cargo build`` with the other modules
+    of its workspace."""
+
+    t: TargetSettings
+    crate: CrateInfo
+    planned: PlannedTarget
+    features: list[str]
+    args: tuple[str, ...]
+
+
+def _workspace_key(
+    t: TargetSettings,
+    crate: CrateInfo,
+    profile: str,
+    features: Sequence[str],
+    args: tuple[str, ...],
+    platform: Platform,
+    build: BuildSettings,
+) -> tuple[object, ...] | None:
+    """What modules must share to be built by one ``cargo build -p a -p b``, or ``None``
+    when this one cannot be: it needs rustc flags (``cargo build`` cannot give them to
+    one package only), its Cargo.toml does not make a cdylib, it is in no workspace,
+    or it needs a dependency's feature (which ``-p`` builds cannot name per package)."""
+    if crate.workspace_root is None or "cdylib" not in crate.crate_types:
+        return None
+    if any("/" in feature for feature in features):
+        return None
+    env = tuple(sorted(_env(t, platform, build).items()))
+    return (crate.workspace_root, profile, args, t.cargo_manifest_args, env, t.quiet, t.optional)
+
+
+def _workspace_invocation(
+    members: Sequence[_Member], profile: str, platform: Platform, build: BuildSettings
+) -> CargoInvocation:
+    first = members[0]
+    root = first.crate.workspace_root
+    assert root is not None
+    manifest = root / "Cargo.toml"
+    packages = [arg for m in members for arg in ("-p", m.crate.package_name)]
+    argv = ["build", *packages, "--lib", MESSAGE_FORMAT, "--manifest-path", str(manifest)]
+    argv += [*first.t.cargo_manifest_args, *profile_args(profile)]
+    if platform.target:
+        argv += ["--target", platform.target]
+    if build.target_dir:
+        argv += ["--target-dir", build.target_dir]
+    features = [f"{m.crate.package_name}/{f}" for m in members for f in m.features]
+    if features:
+        argv += ["--features", ",".join(features)]
+    if first.t.quiet or build.quiet:
+        argv.append("--quiet")
+    argv += first.args
+    clean = ["clean", "--manifest-path", str(manifest), *packages]
+    clean += [*first.t.cargo_manifest_args, *profile_args(profile)]
+    if platform.target:
+        clean += ["--target", platform.target]
+    if build.target_dir:
+        clean += ["--target-dir", build.target_dir]
+    return CargoInvocation(
+        args=tuple(argv),
+        env=_env(first.t, platform, build),
+        manifest_path=manifest,
+        targets=tuple(m.planned for m in members),
+        quiet=first.t.quiet or build.quiet,
+        optional=first.t.optional,
+        profile=profile,
+        clean_args=tuple(clean),
+        unset_env=(*platform.unset_env, *build.unset_env),
+    )
+
+
 def _clean_argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     argv = ["clean", "--manifest-path", str(job.crate.manifest_path), "-p", job.crate.package_name]
     argv += [*job.first.cargo_manifest_args, *profile_args(job.profile)]
@@ -364,13 +438,16 @@ def plan(
     ``crates`` maps each target's ``Path(path)`` to the crate read from it;
     ``inplace`` says the build is in place or editable (its default profile is
     ``editable_profile``). Extension modules get one ``cargo rustc --lib
-    --crate-type cdylib`` each; binaries of one crate that share their settings
-    are built by one ``cargo build --bin a --bin b`` (``cargo rustc --bin`` when
-    they need rustc flags).
+    --crate-type cdylib`` each, except that the modules of one workspace whose
+    crates make cdylibs and share their settings are built by one ``cargo build -p a
+    -p b --lib``, so cargo builds them in parallel and their dependencies once;
+    binaries of one crate that share their settings are built by one ``cargo build
+    --bin a --bin b`` (``cargo rustc --bin`` when they need rustc flags).
     """
     build = build or BuildSettings()
     jobs: list[_Job] = []
     bin_jobs: dict[tuple[object, ...], _Job] = {}
+    workspaces: dict[tuple[object, ...], list[_Member]] = {}
     _, global_args = split_profile(build.cargo_args, "BUILDRS_CARGO_ARGS")
     seen: dict[tuple[str, str], TargetSettings] = {}
     for t in targets:
@@ -433,18 +510,33 @@ def plan(
                 bin_jobs[key] = _Job(t, crate, profile, features, args, [])
             bin_jobs[key].targets.append(planned)
             continue
+        group = (
+            None
+            if t.is_bin or rustc_flags
+            else _workspace_key(t, crate, profile, features, args, platform, build)
+        )
+        if group is not None:
+            workspaces.setdefault(group, []).append(_Member(t, crate, planned, features, args))
+            continue
         jobs.append(_Job(t, crate, profile, features, args, rustc_flags, [planned]))
+    shared: list[CargoInvocation] = []
+    for group, members in workspaces.items():
+        if len(members) > 1:
+            shared.append(_workspace_invocation(members, str(group[1]), platform, build))
+        else:
+            (m,) = members
+            jobs.append(_Job(m.t, m.crate, str(group[1]), m.features, m.args, [], [m.planned]))
     return [
         CargoInvocation(
             args=tuple(_argv(job, platform, build)),
-            env=_env(job.first, platform),
+            env=_env(job.first, platform, build),
             manifest_path=job.crate.manifest_path,
             targets=tuple(job.targets),
             quiet=job.first.quiet or build.quiet,
             optional=job.first.optional,
             profile=job.profile,
             clean_args=tuple(_clean_argv(job, platform, build)),
-            unset_env=platform.unset_env,
+            unset_env=(*platform.unset_env, *build.unset_env),
         )
         for job in [*jobs, *bin_jobs.values()]
-    ]
+    ] + shared

@@ -558,8 +558,6 @@ class BuildSettings:
 
     profile: str | None = None
     """A cargo profile forced on every target, from the command line, ``-C`` or the environment."""
-    profile_source: str = ""
-    """Where ``profile`` came from, for messages."""
     wheel_profile: str = "release"
     """``[tool.buildrs] profile``: the profile of wheel builds."""
     editable_profile: str = "dev"
@@ -578,6 +576,18 @@ class BuildSettings:
     """``build_rust --qbuild``: hide every target's cargo progress unless it fails."""
     target_dir: str | None = None
     """``build_rust --build-temp``: cargo's target directory."""
+    rustc_wrapper: str | None = None
+    """The program cargo runs rustc through (``RUSTC_WRAPPER``, else ``[tool.buildrs]
+    rustc-wrapper``), e.g. ``sccache``."""
+    unset_env: tuple[str, ...] = ()
+    """Variables kept from cargo: ``CARGO_TARGET_DIR`` when it is passed as
+    ``--target-dir`` instead, because sccache puts every ``CARGO_*`` variable into
+    its cache keys and the target directory differs from checkout to checkout."""
+
+    @property
+    def sccache(self) -> bool:
+        """Whether the rustc wrapper is sccache (its hit figures are reported)."""
+        return _is_sccache(self.rustc_wrapper)
 
 
 _active: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar(
@@ -661,12 +671,12 @@ def _option(commands: CommandOptions, command: str, name: str) -> tuple[str, obj
     return (found[0], found[1]) if found is not None else None
 
 
-def _command_profile(commands: CommandOptions) -> tuple[str | None, str]:
+def _command_profile(commands: CommandOptions) -> str | None:
     """The profile the command line or setup.cfg ask for: ``build_rust --profile``,
     ``--debug`` or ``--release``, then ``build_ext --debug``."""
     profile = _option(commands, "build_rust", "profile")
     if profile and profile[1]:
-        return str(profile[1]), f"build_rust --profile ({profile[0]})"
+        return str(profile[1])
     debug = _option(commands, "build_rust", "debug")
     release = _option(commands, "build_rust", "release")
     is_debug = bool(debug and _truth(debug[1], f"build_rust debug ({debug[0]})"))
@@ -674,13 +684,13 @@ def _command_profile(commands: CommandOptions) -> tuple[str | None, str]:
     if is_debug and is_release:
         raise ConfigError("build_rust: --debug and --release cannot be used together")
     if is_release:
-        return "release", "build_rust --release"
+        return "release"
     if is_debug:
-        return "dev", "build_rust --debug"
+        return "dev"
     ext_debug = _option(commands, "build_ext", "debug")
     if ext_debug and _truth(ext_debug[1], f"build_ext debug ({ext_debug[0]})"):
-        return "dev", "build_ext --debug"
-    return None, ""
+        return "dev"
+    return None
 
 
 def resolve(
@@ -692,7 +702,7 @@ def resolve(
 ) -> BuildSettings:
     """Resolve the build-wide settings from their sources, later ones winning:
     ``project`` (the checked top level of ``[tool.buildrs]``: ``profile``,
-    ``editable-profile``, ``vendor``), ``commands`` (setup.cfg and command-line
+    ``editable-profile``, ``vendor``, ``rustc-wrapper``), ``commands`` (setup.cfg and command-line
     options), ``config_settings`` (``-C buildrs.*``) and ``environ``.
 
     Two settings follow their own tool's rule instead: cargo's ``CARGO_BUILD_TARGET``
@@ -709,12 +719,12 @@ def resolve(
         return None
 
     # profile: command line < -C < environment
-    profile, source = _command_profile(commands)
+    profile = _command_profile(commands)
     if setting("buildrs.profile"):
-        profile, source = setting("buildrs.profile"), "-C buildrs.profile"
+        profile = setting("buildrs.profile")
     for name in ("SETUPTOOLS_RUST_CARGO_PROFILE", "BUILDRS_PROFILE"):
         if environ.get(name):
-            profile, source = environ[name], name
+            profile = environ[name]
 
     features: tuple[str, ...] = ()
     cargo_args: tuple[str, ...] = ()
@@ -751,9 +761,14 @@ def resolve(
 
     qbuild = _option(commands, "build_rust", "qbuild")
     build_temp = _option(commands, "build_rust", "build_temp")
+    target_dir = str(build_temp[1]) if build_temp and build_temp[1] else None
+    wrapper = environ.get("RUSTC_WRAPPER") or _optional_str(project.get("rustc-wrapper"))
+    unset: tuple[str, ...] = ()
+    if _is_sccache(wrapper) and environ.get("CARGO_TARGET_DIR"):
+        target_dir = target_dir or environ["CARGO_TARGET_DIR"]
+        unset = ("CARGO_TARGET_DIR",)
     return BuildSettings(
         profile=profile,
-        profile_source=source,
         wheel_profile=str(project.get("profile") or "release"),
         editable_profile=str(project.get("editable-profile") or "dev"),
         features=features,
@@ -762,8 +777,19 @@ def resolve(
         target=target,
         py_limited_api=limited,
         quiet=bool(qbuild and _truth(qbuild[1], "build_rust --qbuild")),
-        target_dir=str(build_temp[1]) if build_temp and build_temp[1] else None,
+        target_dir=target_dir,
+        rustc_wrapper=wrapper,
+        unset_env=unset,
     )
+
+
+def _is_sccache(wrapper: str | None) -> bool:
+    name = (wrapper or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return name.removesuffix(".exe") == "sccache"
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def key_table(kind: str) -> str:

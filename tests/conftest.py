@@ -85,6 +85,18 @@ def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:
     return output
 
 
+def counting_cargo(directory: Path) -> tuple[Path, Path]:
+    """A CARGO wrapper that logs each call's arguments, a line a call, then runs cargo.
+    Returns the wrapper and the log."""
+    log = directory / "cargo-calls.log"
+    wrapper = directory / "cargo-wrapper"
+    real = shutil.which("cargo")
+    assert real, "cargo is needed"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, log
+
+
 def find_cpython(minor: int) -> str | None:
     """A working CPython 3.<minor>: on PATH, or one of pyenv's."""
     name = f"python3.{minor}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import sysconfig
 import zipfile
@@ -16,6 +15,7 @@ from conftest import (
     EXT_SUFFIX,
     CopyProject,
     Venv,
+    counting_cargo,
     failing_build,
     find_cpython,
     pip_wheel,
@@ -122,12 +122,7 @@ def test_cargo_runs_once_per_build(
 ) -> None:
     """Each pyproject-declared target is built by exactly one cargo process."""
     project = copy_project(EXAMPLE)
-    log = tmp_path / "cargo-calls.log"
-    wrapper = tmp_path / "cargo-wrapper"
-    real = shutil.which("cargo")
-    assert real
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper, log = counting_cargo(tmp_path)
     env = {**build_env, "CARGO": str(wrapper)}
     pip_wheel(project, tmp_path / "dist", env)
     calls = sorted(log.read_text().splitlines())
@@ -336,3 +331,26 @@ def test_build_ext_builds_c_extensions_then_rust(
         env=build_env,
     )
     assert out.stdout.split() == ["6", "4"]
+
+
+def test_modules_of_one_workspace_are_built_by_one_cargo_run(
+    copy_project: CopyProject, fresh_venv: Venv, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "workspace")
+    wrapper, log = counting_cargo(tmp_path)
+    # Its own target directory: in the shared one, an earlier session's checkout of
+    # these crates would (rightly) be cleaned and built again, a second cargo run.
+    env = {**build_env, "CARGO": str(wrapper), "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    wheel = pip_wheel(project, tmp_path / "dist", env)
+    builds = [line for line in log.read_text().splitlines() if not line.startswith("clean")]
+    assert len(builds) == 1, builds
+    assert builds[0].startswith("build -p alpha -p beta -p gamma --lib ")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    for name in ("alpha", "beta", "gamma"):
+        assert f"ws_pkg/_{name}{EXT_SUFFIX}" in names
+    fresh_venv.pip("install", str(wheel))
+    out = fresh_venv.python_run(
+        "import ws_pkg; print([ws_pkg.value(n) for n in ('alpha', 'beta', 'gamma')])"
+    )
+    assert out.strip() == "[105, 104, 105]"

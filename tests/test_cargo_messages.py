@@ -70,7 +70,7 @@ def test_cdylib_file_per_platform(os_name: str, files: list[str], chosen: str) -
     ]
     output = read_messages(lines, echo=False)
     assert output.success is True
-    found, path = select_artifact(lib_target(), Path(MANIFEST), output, platform(os_name))
+    found, path = select_artifact(lib_target(), output, platform(os_name))
     assert path == Path(chosen)
     assert output.out_dir_of(found) == Path("/t/out")
 
@@ -82,15 +82,13 @@ def test_bin_uses_executable_field() -> None:
     target = PlannedTarget(
         "RustBin('wc')", "wc", "bin", Binding.Exec, "wc", Path(MANIFEST), "wc.exe", to_scripts=True
     )
-    assert select_artifact(target, Path(MANIFEST), output, platform("windows"))[1] == Path(
-        "/t/release/wc.exe"
-    )
+    assert select_artifact(target, output, platform("windows"))[1] == Path("/t/release/wc.exe")
 
 
 def test_missing_artifact_names_what_cargo_reported() -> None:
     output = read_messages([artifact("other", ["lib"], ["/t/libother.rlib"])])
     with pytest.raises(ArtifactError) as caught:
-        select_artifact(lib_target(), Path(MANIFEST), output, platform("linux"))
+        select_artifact(lib_target(), output, platform("linux"))
     message = str(caught.value)
     assert "no cdylib artifact named '_native' for 'pkg._native'" in message
     assert "other (lib): /t/libother.rlib" in message

@@ -4,13 +4,12 @@ something it reads has changed. cargo processes are counted with a CARGO wrapper
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, EXT_SUFFIX, ROOT, CopyProject, Venv, run
+from conftest import CRATES, EXAMPLE, EXT_SUFFIX, ROOT, CopyProject, Venv, counting_cargo, run
 
 pytestmark = pytest.mark.integration
 
@@ -46,12 +45,7 @@ class Project:
 @pytest.fixture
 def project(copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path) -> Project:
     path = copy_project(CRATES / "fastpath")
-    log = tmp_path / "cargo-calls.log"
-    wrapper = tmp_path / "cargo-wrapper"
-    real = shutil.which("cargo")
-    assert real
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper, log = counting_cargo(tmp_path)
     env = {**build_env, "CARGO": str(wrapper)}
     env.pop("BUILDRS_PROFILE", None)
     env.pop("FASTPATH_OFFSET", None)

@@ -566,3 +566,62 @@ def test_build_wide_settings_in_argv() -> None:
 def test_target_declared_twice_is_an_error() -> None:
     with pytest.raises(ConfigError, match=r"RustExtension\('pkg._native'\) is declared twice"):
         plan([ext(), ext()], {Path("Cargo.toml"): crate()}, LINUX)
+
+
+def test_modules_of_one_workspace_share_one_cargo_build() -> None:
+    """Modules whose crates are members of one workspace and make cdylibs: one
+    `cargo build -p a -p b --lib`, features named per package; a module that needs
+    rustc flags keeps its own `cargo rustc`."""
+    root = Path("/ws")
+
+    def member(name: str, lib: str) -> CrateInfo:
+        return CrateInfo(
+            manifest_path=root / name / "Cargo.toml",
+            package_name=name,
+            lib_name=lib,
+            crate_types=("cdylib",),
+            bins=(),
+            features={"fast": ()},
+            workspace_root=root,
+        )
+
+    crates = {Path(f"{n}/Cargo.toml"): member(n, f"_{n}") for n in ("a", "b", "c")}
+    targets = [
+        RustExtension("pkg._a", "a/Cargo.toml", binding=Binding.NoBinding).settings[0],
+        RustExtension(
+            "pkg._b", "b/Cargo.toml", binding=Binding.NoBinding, features=["fast"]
+        ).settings[0],
+        RustExtension(
+            "pkg._c", "c/Cargo.toml", binding=Binding.NoBinding, strip=Strip.All
+        ).settings[0],
+    ]
+    alone, shared = plan(targets, crates, LINUX)
+    assert list(shared.args) == [
+        "build",
+        "-p",
+        "a",
+        "-p",
+        "b",
+        "--lib",
+        JSON,
+        "--manifest-path",
+        "/ws/Cargo.toml",
+        "--release",
+        "--features",
+        "b/fast",
+    ]
+    assert [t.manifest_path for t in shared.targets] == [
+        Path("/ws/a/Cargo.toml"),
+        Path("/ws/b/Cargo.toml"),
+    ]
+    assert list(shared.clean_args) == [
+        "clean",
+        "--manifest-path",
+        "/ws/Cargo.toml",
+        "-p",
+        "a",
+        "-p",
+        "b",
+        "--release",
+    ]
+    assert alone.args[:2] == ("rustc", "--lib") and alone.targets[0].target == "pkg._c"

@@ -4,13 +4,12 @@ real pip, real cargo (counted with a CARGO wrapper), new Python processes."""
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, CopyProject, Venv, run
+from conftest import EXAMPLE, CopyProject, Venv, counting_cargo, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
@@ -50,12 +49,7 @@ def editable(
     tmp_path: Path,
 ) -> Editable:
     project = copy_project(EXAMPLE)
-    log = tmp_path / "cargo-calls.log"
-    wrapper = tmp_path / "cargo-wrapper"
-    real = shutil.which("cargo")
-    assert real
-    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(0o755)
+    wrapper, log = counting_cargo(tmp_path)
     fresh_venv.env = {**build_env, "CARGO": str(wrapper)}
     fresh_venv.pip("install", str(buildrs_wheel))
     fresh_venv.pip("install", "-e", str(project))

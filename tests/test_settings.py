@@ -35,37 +35,37 @@ def opts(**commands: dict[str, Any]) -> dict[str, dict[str, tuple[str, Any]]]:
         ),
         (
             {"commands": opts(build_rust={"debug": 1})},
-            BuildSettings(profile="dev", profile_source="build_rust --debug"),
+            BuildSettings(profile="dev"),
         ),
         (
             {"commands": opts(build_rust={"release": 1, "profile": "dist"})},
-            BuildSettings(profile="dist", profile_source="build_rust --profile (command line)"),
+            BuildSettings(profile="dist"),
         ),
         (
             {"commands": opts(build_ext={"debug": "1"})},
-            BuildSettings(profile="dev", profile_source="build_ext --debug"),
+            BuildSettings(profile="dev"),
         ),
         (
             {
                 "commands": opts(build_rust={"profile": "a"}),
                 "config_settings": {"buildrs.profile": "b"},
             },
-            BuildSettings(profile="b", profile_source="-C buildrs.profile"),
+            BuildSettings(profile="b"),
         ),
         (
             {
                 "config_settings": {"buildrs.profile": "b"},
                 "environ": {"BUILDRS_PROFILE": "c"},
             },
-            BuildSettings(profile="c", profile_source="BUILDRS_PROFILE"),
+            BuildSettings(profile="c"),
         ),
         (
             {"environ": {"SETUPTOOLS_RUST_CARGO_PROFILE": "d"}},
-            BuildSettings(profile="d", profile_source="SETUPTOOLS_RUST_CARGO_PROFILE"),
+            BuildSettings(profile="d"),
         ),
         (
             {"environ": {"SETUPTOOLS_RUST_CARGO_PROFILE": "d", "BUILDRS_PROFILE": "e"}},
-            BuildSettings(profile="e", profile_source="BUILDRS_PROFILE"),
+            BuildSettings(profile="e"),
         ),
         (
             {

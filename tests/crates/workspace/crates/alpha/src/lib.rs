@@ -1,0 +1,4 @@
+#[no_mangle]
+pub extern "C" fn value() -> i32 {
+    shared::base() + 5
+}
