@@ -40,8 +40,9 @@ class Editable:
         source.write_text(text.replace(old, new))
 
 
-@pytest.fixture
+@pytest.fixture(params=["lenient"])
 def editable(
+    request: pytest.FixtureRequest,
     copy_project: CopyProject,
     fresh_venv: Venv,
     build_env: dict[str, str],
@@ -52,12 +53,13 @@ def editable(
     wrapper, log = counting_cargo(tmp_path)
     fresh_venv.env = {**build_env, "CARGO": str(wrapper)}
     fresh_venv.pip("install", str(buildrs_wheel))
-    fresh_venv.pip("install", "-e", str(project))
+    fresh_venv.pip("install", "-e", str(project), "-C", f"editable_mode={request.param}")
     cwd = tmp_path / "elsewhere"
     cwd.mkdir()
     return Editable(fresh_venv, project, log, cwd)
 
 
+@pytest.mark.parametrize("editable", ["lenient", "strict"], indirect=True)
 def test_edit_rust_then_import_sees_the_change(editable: Editable) -> None:
     built = editable.module_builds()
     assert editable.python(IMPORT).stdout == "42\n"
