@@ -297,8 +297,13 @@ def _develop_stamp(root: str, options: Sequence[str]) -> str:
 def _develop_key(options: Sequence[str], environ: Mapping[str, str]) -> str:
     import sysconfig
 
-    prefixes = (*_PREFIXES, "BUILDRS_", "SETUPTOOLS_RUST")
-    relevant = {k: v for k, v in environ.items() if k.startswith(prefixes)}
+    plan = (
+        "BUILDRS_PROFILE",
+        "BUILDRS_FEATURES",
+        "BUILDRS_CARGO_ARGS",
+        "SETUPTOOLS_RUST_CARGO_PROFILE",
+    )
+    relevant = {k: v for k, v in environ.items() if k.startswith(_PREFIXES) or k in plan}
     scripts = sysconfig.get_path("scripts")
     return json.dumps(
         [STAMP_VERSION, list(options), sys.executable, sys.version, scripts, relevant],

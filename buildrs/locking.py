@@ -58,3 +58,6 @@ def hold_project_lock(project_dir: Path) -> None:
         _lock(fd, blocking=True)
         log.info("buildrs: waited %.1f s for the other build", time.monotonic() - started)
     _held[path] = fd
+    # A process that builds the project must not rebuild it when it (or a build
+    # script it starts) imports the package: that rebuild would wait for this lock.
+    os.environ.setdefault("BUILDRS_REBUILDING", "1")

@@ -12,8 +12,9 @@ cargo's progress on stderr, and the fresh module is imported.
   previous module file stays in place (``BUILDRS_REBUILD=0`` imports it).
 - ``BUILDRS_REBUILD=0`` turns rebuilding off; ``BUILDRS_REBUILD_QUIET=1`` hides
   cargo's progress unless the build fails.
-- ``BUILDRS_REBUILDING`` is set for the build itself, so a build that imports the
-  package does not rebuild again.
+- ``BUILDRS_REBUILDING`` is set in every process that builds the project (it holds
+  the project's build lock), so a build that imports the package does not rebuild
+  it again, nor wait for its own lock.
 - Two processes importing at once build once: ``develop`` holds the project's
   build lock, and the second finds the first one's build fresh.
 - A moved or read-only source tree gives a warning and imports what is there.

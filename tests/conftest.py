@@ -61,6 +61,18 @@ def pip_wheel(project: Path, out: Path, env: Mapping[str, str], *extra: str) -> 
     return wheel
 
 
+def pip_wheel_logged(
+    project: Path, out: Path, env: Mapping[str, str], *extra: str
+) -> tuple[Path, str]:
+    """``pip wheel -v`` (build isolation on, unless ``extra`` turns it off): the wheel
+    and everything pip printed, buildrs' and cargo's lines included."""
+    argv = [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", *extra]
+    argv += ["-w", str(out), str(project)]
+    result = run(argv, env=env)
+    (wheel,) = out.glob("*.whl")
+    return wheel, result.stdout + result.stderr
+
+
 def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:
     """Build a wheel that must fail: one clear message, no traceback, no cargo JSON."""
     result = run(

@@ -21,6 +21,7 @@ from conftest import (
     failing_build,
     find_cpython,
     pip_wheel,
+    pip_wheel_logged,
     run,
 )
 
@@ -90,49 +91,19 @@ def test_profile_in_args_decides_and_env_overrides(
 ) -> None:
     project = copy_project(COMPAT / "profiles")
     env = without_profile(build_env)
-    log = run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-v",
-            "--no-deps",
-            "-w",
-            str(tmp_path / "a"),
-            str(project),
-        ],
-        env=env,
-    )
-    output = log.stdout + log.stderr
+    wheel, output = pip_wheel_logged(project, tmp_path / "a", env)
     assert "building profiles_pkg._answer (dist profile)" in output
     assert "building profile-of (release profile)" in output
     assert "--profile dist" in output and "--release --profile" not in output
-    (wheel,) = (tmp_path / "a").glob("*.whl")
     fresh_venv.pip("install", str(wheel))
     assert run([str(fresh_venv.bin / "profile-of")]).stdout == "optimized\n"
     assert fresh_venv.python_run("import profiles_pkg; print(profiles_pkg.answer())") == "2\n"
 
     # setuptools-rust's variable overrides the profile in args, for bins too.
     env["SETUPTOOLS_RUST_CARGO_PROFILE"] = "dev"
-    log = run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-v",
-            "--no-deps",
-            "-w",
-            str(tmp_path / "b"),
-            str(project),
-        ],
-        env=env,
-    )
-    output = log.stdout + log.stderr
+    wheel, output = pip_wheel_logged(project, tmp_path / "b", env)
     assert "building profiles_pkg._answer (dev profile)" in output
     assert "building profile-of (dev profile)" in output
-    (wheel,) = (tmp_path / "b").glob("*.whl")
     fresh_venv.pip("install", "--force-reinstall", str(wheel))
     assert run([str(fresh_venv.bin / "profile-of")]).stdout == "debug\n"
 
