@@ -182,18 +182,11 @@ def _checked(path: Path, base: Path, label: str) -> Path:
 
 
 def _install(
-    invocation: CargoInvocation,
-    output: cargo.CargoOutput,
-    platform: Platform,
-    layout: Layout,
-    project_dir: Path,
-) -> tuple[list[Installed], list[Path]]:
-    """Install the invocation's artifacts; return what was written and the artifacts."""
+    selected: Selected, output: cargo.CargoOutput, layout: Layout, project_dir: Path
+) -> list[Installed]:
+    """Install each target's artifact; return what was written."""
     installed: list[Installed] = []
-    artifacts: list[Path] = []
-    for planned in invocation.targets:
-        artifact, source = cargo.select_artifact(planned, output, platform)
-        artifacts.append(source)
+    for planned, artifact, source in selected:
         _check_init_symbol(planned, source)
         if planned.to_scripts:
             dest = _checked(
@@ -226,7 +219,7 @@ def _install(
             installed.extend(
                 Installed(path, layout.build_lib / path.relative_to(root)) for path in written
             )
-    return installed, artifacts
+    return installed
 
 
 def _destinations(invocation: CargoInvocation, layout: Layout) -> list[str]:
@@ -280,17 +273,25 @@ def _origin(artifact: Path) -> Path:
     return artifact.with_name(f".{artifact.name}.buildrs-origin")
 
 
-def _built_elsewhere(
-    invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform
-) -> list[str]:
+Selected = list[tuple[PlannedTarget, cargo.Artifact, Path]]
+"""Each target of an invocation, with its artifact and the file to install."""
+
+
+def _select(invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform) -> Selected:
+    return [
+        (planned, *cargo.select_artifact(planned, output, platform))
+        for planned in invocation.targets
+    ]
+
+
+def _built_elsewhere(selected: Selected) -> list[str]:
     """Targets whose artifact cargo reported fresh but another checkout built.
 
     cargo fingerprints a workspace's own crates by package name and file times,
     not by path: in a target directory shared by two checkouts of one crate, the
     second is reported fresh and the first one's library would be shipped."""
     stale = []
-    for planned in invocation.targets:
-        artifact, source = cargo.select_artifact(planned, output, platform)
+    for planned, artifact, source in selected:
         origin = _origin(source)
         recorded = origin.read_text(encoding="utf-8") if origin.is_file() else None
         if artifact.fresh and recorded is not None and recorded != str(planned.manifest_path):
@@ -298,11 +299,8 @@ def _built_elsewhere(
     return stale
 
 
-def _record_origins(
-    invocation: CargoInvocation, output: cargo.CargoOutput, platform: Platform
-) -> None:
-    for planned in invocation.targets:
-        _, source = cargo.select_artifact(planned, output, platform)
+def _record_origins(selected: Selected) -> None:
+    for planned, _, source in selected:
         origin = _origin(source)
         manifest = str(planned.manifest_path)
         if not origin.is_file() or origin.read_text(encoding="utf-8") != manifest:
@@ -311,10 +309,12 @@ def _record_origins(
 
 def _run(
     invocation: CargoInvocation, exe: str, project_dir: Path, platform: Platform
-) -> cargo.CargoOutput:
-    """Run the invocation; rebuild when its artifacts came from another checkout."""
+) -> tuple[cargo.CargoOutput, Selected]:
+    """Run the invocation; rebuild when its artifacts came from another checkout.
+    Returns what cargo reported and each target's artifact."""
     output = cargo.run_invocation(invocation, exe, project_dir)
-    others = _built_elsewhere(invocation, output, platform)
+    selected = _select(invocation, output, platform)
+    others = _built_elsewhere(selected)
     if others:
         log.warning(
             "buildrs: cargo reported %s fresh, but its library was built from %s, another "
@@ -329,8 +329,9 @@ def _run(
             cwd=project_dir,
         )
         output = cargo.run_invocation(invocation, exe, project_dir)
-    _record_origins(invocation, output, platform)
-    return output
+        selected = _select(invocation, output, platform)
+    _record_origins(selected)
+    return output, selected
 
 
 @dataclass
@@ -416,18 +417,16 @@ def build(
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
             before = _sccache_counts(dist_plan.settings)
-            output = _run(invocation, exe, project_dir, dist_plan.platform)
+            output, selected = _run(invocation, exe, project_dir, dist_plan.platform)
             _report_sccache(dist_plan.settings, before)
-            installed, artifacts = _install(
-                invocation, output, dist_plan.platform, layout, project_dir
-            )
+            installed = _install(selected, output, layout, project_dir)
             outcome.installed.extend(installed)
             if fast:
                 fastpath.record(
                     stamp,
                     key,
                     manifest_path=invocation.manifest_path,
-                    artifacts=artifacts,
+                    artifacts=[source for _, _, source in selected],
                     out_dirs=output.out_dirs,
                     installed=_entries(installed, invocation, layout),
                     cargo=exe,

@@ -103,6 +103,19 @@ class CargoInvocation:
     """Variables cargo must not inherit (see ``Platform.unset_env``)."""
 
 
+def _selection(
+    manifest_args: Sequence[str], profile: str, platform: Platform, build: BuildSettings
+) -> list[str]:
+    """What every cargo command of a build is given after the manifest path: the
+    manifest arguments, the profile, the target triple and the target directory."""
+    argv = [*manifest_args, *profile_args(profile)]
+    if platform.target:
+        argv += ["--target", platform.target]
+    if build.target_dir:
+        argv += ["--target-dir", build.target_dir]
+    return argv
+
+
 def profile_args(profile: str) -> tuple[str, ...]:
     if profile == "release":
         return ("--release",)
@@ -327,11 +340,7 @@ def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     else:
         head = ["rustc", "--lib"]
     argv = [*head, MESSAGE_FORMAT, "--manifest-path", str(job.crate.manifest_path)]
-    argv += [*t.cargo_manifest_args, *profile_args(job.profile)]
-    if platform.target:
-        argv += ["--target", platform.target]
-    if build.target_dir:
-        argv += ["--target-dir", build.target_dir]
+    argv += _selection(t.cargo_manifest_args, job.profile, platform, build)
     if job.features:
         argv += ["--features", ",".join(job.features)]
     if t.quiet or build.quiet:
@@ -385,24 +394,16 @@ def _workspace_invocation(
     assert root is not None
     manifest = root / "Cargo.toml"
     packages = [arg for m in members for arg in ("-p", m.crate.package_name)]
+    selection = _selection(first.t.cargo_manifest_args, profile, platform, build)
     argv = ["build", *packages, "--lib", MESSAGE_FORMAT, "--manifest-path", str(manifest)]
-    argv += [*first.t.cargo_manifest_args, *profile_args(profile)]
-    if platform.target:
-        argv += ["--target", platform.target]
-    if build.target_dir:
-        argv += ["--target-dir", build.target_dir]
+    argv += selection
     features = [f"{m.crate.package_name}/{f}" for m in members for f in m.features]
     if features:
         argv += ["--features", ",".join(features)]
     if first.t.quiet or build.quiet:
         argv.append("--quiet")
     argv += first.args
-    clean = ["clean", "--manifest-path", str(manifest), *packages]
-    clean += [*first.t.cargo_manifest_args, *profile_args(profile)]
-    if platform.target:
-        clean += ["--target", platform.target]
-    if build.target_dir:
-        clean += ["--target-dir", build.target_dir]
+    clean = ["clean", "--manifest-path", str(manifest), *packages, *selection]
     return CargoInvocation(
         args=tuple(argv),
         env=_env(first.t, platform, build),
@@ -418,12 +419,7 @@ def _workspace_invocation(
 
 def _clean_argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     argv = ["clean", "--manifest-path", str(job.crate.manifest_path), "-p", job.crate.package_name]
-    argv += [*job.first.cargo_manifest_args, *profile_args(job.profile)]
-    if platform.target:
-        argv += ["--target", platform.target]
-    if build.target_dir:
-        argv += ["--target-dir", build.target_dir]
-    return argv
+    return argv + _selection(job.first.cargo_manifest_args, job.profile, platform, build)
 
 
 def plan(
