@@ -9,19 +9,24 @@ front end::
 The settings reach buildrs' resolver for the duration of the hook (never
 through ``os.environ``); they rank above pyproject.toml and command options and
 below the ``BUILDRS_*`` environment variables. Every other setting goes to
-setuptools unchanged, and an unknown ``buildrs.*`` setting is an error.
+setuptools unchanged, and an unknown ``buildrs.*`` setting is an error. With
+``zig`` on, the front end is also asked to install cargo-zigbuild and ziglang.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Union
 
 from setuptools import build_meta as _setuptools
 
+from .cargo import ZIG_REQUIREMENTS
+from .config import load_pyproject
 from .errors import ConfigError
-from .settings import CONFIG_SETTINGS, config_settings_scope, split_config_settings
+from .settings import CONFIG_SETTINGS, config_settings_scope, resolve, split_config_settings
 
 __all__ = [
     "SETTINGS",
@@ -51,10 +56,20 @@ def _applied(config_settings: ConfigSettings) -> Iterator[dict[str, Any] | None]
         yield rest
 
 
+def _tool_requirements() -> list[str]:
+    """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds."""
+    try:
+        _, config = load_pyproject(Path.cwd())
+        settings = resolve(project=config.project if config else None, environ=os.environ)
+    except ConfigError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    return list(ZIG_REQUIREMENTS) if settings.zig else []
+
+
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
     with _applied(config_settings) as rest:
         result: list[str] = _setuptools.get_requires_for_build_wheel(rest)
-        return result
+        return result + _tool_requirements()
 
 
 def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list[str]:
@@ -66,7 +81,7 @@ def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list
 def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> list[str]:
     with _applied(config_settings) as rest:
         result: list[str] = _setuptools.get_requires_for_build_editable(rest)
-        return result
+        return result + _tool_requirements()
 
 
 def prepare_metadata_for_build_wheel(

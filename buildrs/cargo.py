@@ -7,10 +7,12 @@ in a ``compiler-artifact`` message, and each build script's ``OUT_DIR`` in a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import sys
+import sysconfig
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +87,40 @@ def find_cargo(environ: Mapping[str, str] | None = None) -> str:
         if candidate.is_file():
             return str(candidate)
     raise CargoNotFoundError(wanted)
+
+
+ZIG_REQUIREMENTS = ("cargo-zigbuild", "ziglang")
+"""What a zig build needs from PyPI; ``buildrs.build_meta`` asks the front end for them."""
+
+
+def find_zigbuild(
+    cargo: str, environ: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """``cargo-zigbuild`` and the variables it runs with: the cargo buildrs found, and
+    the interpreter whose ``ziglang`` package provides zig when no ``zig`` is on PATH."""
+    env = os.environ if environ is None else environ
+    path = env.get("PATH")
+    name = "cargo-zigbuild" + (".exe" if sys.platform == "win32" else "")
+    here = Path(sysconfig.get_path("scripts")) / name
+    found = shutil.which("cargo-zigbuild", path=path) or (str(here) if here.is_file() else None)
+    added = {"CARGO": cargo}
+    has_zig = shutil.which("zig", path=path) is not None or bool(env.get("CARGO_ZIGBUILD_ZIG_PATH"))
+    if not has_zig and importlib.util.find_spec("ziglang") is not None:
+        added["CARGO_ZIGBUILD_PYTHON_PATH"] = sys.executable
+        has_zig = True
+    if found is None or not has_zig:
+        missing = " and ".join(
+            what
+            for what, absent in (("cargo-zigbuild", found is None), ("zig", not has_zig))
+            if absent
+        )
+        raise ConfigError(
+            f"zig = true, but {missing} could not be found. Add "
+            f"{' and '.join(repr(r) for r in ZIG_REQUIREMENTS)} to [build-system] requires "
+            "(build-backend buildrs.build_meta adds them itself), or "
+            f"`pip install {' '.join(ZIG_REQUIREMENTS)}` for builds without isolation."
+        )
+    return found, added
 
 
 def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
@@ -165,12 +201,15 @@ def select_artifact(
     )
 
 
-def run_invocation(invocation: CargoInvocation, cargo: str, cwd: Path) -> CargoOutput:
-    """Run one invocation, streaming cargo's diagnostics, and return what it reported."""
+def run_invocation(
+    invocation: CargoInvocation, cargo: str, cwd: Path, tool_env: Mapping[str, str] | None = None
+) -> CargoOutput:
+    """Run one invocation with ``cargo`` (or the program its ``tool`` names), streaming
+    cargo's diagnostics, and return what it reported."""
     lines: list[str] = []
     process.run(
         [cargo, *invocation.args],
-        env=invocation.env,
+        env={**invocation.env, **(tool_env or {})},
         unset=invocation.unset_env,
         cwd=cwd,
         on_line=lines.append,

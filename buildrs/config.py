@@ -15,11 +15,20 @@ from typing import Any, Literal
 
 from .errors import ConfigError
 from .manifest import load_toml
-from .settings import TargetSettings, check_keys, target_from_table
+from .settings import TargetSettings, check_glibc, check_keys, target_from_table
 
 __all__ = ["BuildrsConfig", "load_pyproject", "parse_config"]
 
-_TOP_KEYS = ["ext-modules", "bins", "profile", "editable-profile", "vendor", "rustc-wrapper"]
+_TOP_KEYS = [
+    "ext-modules",
+    "bins",
+    "profile",
+    "editable-profile",
+    "vendor",
+    "rustc-wrapper",
+    "zig",
+    "glibc",
+]
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,7 @@ class BuildrsConfig:
     targets: tuple[TargetSettings, ...] = ()
     """``ext-modules`` then ``bins``, in file order."""
     project: Mapping[str, object] | None = None
-    """The top-level keys (``profile``, ``editable-profile``, ``vendor``,
-    ``rustc-wrapper``), checked."""
+    """The top-level keys other than the targets (``profile``, ``vendor``...), checked."""
 
 
 def _targets(
@@ -64,10 +72,18 @@ def parse_config(table: Mapping[str, Any], file: str = "pyproject.toml") -> Buil
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where}.{key}: expected {what}, got {value!r}")
             project[key] = value
-    if "vendor" in table:
-        if not isinstance(table["vendor"], bool):
-            raise ConfigError(f"{where}.vendor: expected true or false, got {table['vendor']!r}")
-        project["vendor"] = table["vendor"]
+    for key in ("vendor", "zig"):
+        if key in table:
+            if not isinstance(table[key], bool):
+                raise ConfigError(f"{where}.{key}: expected true or false, got {table[key]!r}")
+            project[key] = table[key]
+    if "glibc" in table:
+        value = table["glibc"]
+        if not isinstance(value, str):
+            raise ConfigError(
+                f'{where}.glibc: expected a version string such as "2.17", got {value!r}'
+            )
+        project["glibc"] = check_glibc(value, f"{where}.glibc")
     return BuildrsConfig(targets=tuple(targets), project=project)
 
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import cargo, fastpath, process
+from . import cargo, fastpath, macho, process
 from .errors import ArtifactError, BuildrsError
 from .install import copy_generated, install_file, remove_stale_modules, write_text
 from .manifest import CrateInfo, read_crate
 from .plan import CargoInvocation, PlannedTarget, plan
-from .platform import Platform, detect
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, detect
 from .settings import BuildSettings, TargetSettings
 from .symbols import exported_symbols
 
@@ -119,7 +119,7 @@ def make_plan(
     environ: Mapping[str, str] | None = None,
 ) -> DistPlan:
     """Read the crates and the platform, and plan the build of ``targets``."""
-    platform = detect(settings.target, environ)
+    platform = detect(settings.target, environ, settings.glibc if settings.zig else None)
     crates = read_crates(targets, project_dir)
     invocations = plan(targets, crates, platform, settings, inplace)
     return DistPlan(platform, settings, tuple(invocations))
@@ -307,12 +307,30 @@ def _record_origins(selected: Selected) -> None:
             write_text(origin, manifest)
 
 
+@dataclass(frozen=True)
+class _Programs:
+    """The programs a build runs: cargo, and what runs ``args`` for each invocation."""
+
+    cargo: str
+    environ: Mapping[str, str]
+    _zig: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def tool(self, invocation: CargoInvocation) -> tuple[str, dict[str, str]]:
+        """The program that runs the invocation's ``args``, and the variables it adds."""
+        if invocation.tool == "cargo":
+            return self.cargo, {}
+        if not self._zig:
+            self._zig.append(cargo.find_zigbuild(self.cargo, self.environ))
+        return self._zig[0]
+
+
 def _run(
-    invocation: CargoInvocation, exe: str, project_dir: Path, platform: Platform
+    invocation: CargoInvocation, programs: _Programs, project_dir: Path, platform: Platform
 ) -> tuple[cargo.CargoOutput, Selected]:
     """Run the invocation; rebuild when its artifacts came from another checkout.
     Returns what cargo reported and each target's artifact."""
-    output = cargo.run_invocation(invocation, exe, project_dir)
+    exe, tool_env = programs.tool(invocation)
+    output = cargo.run_invocation(invocation, exe, project_dir, tool_env)
     selected = _select(invocation, output, platform)
     others = _built_elsewhere(selected)
     if others:
@@ -323,15 +341,29 @@ def _run(
             others[0],
         )
         process.run(
-            [exe, *invocation.clean_args],
+            [programs.cargo, *invocation.clean_args],
             env=invocation.env,
             unset=invocation.unset_env,
             cwd=project_dir,
         )
-        output = cargo.run_invocation(invocation, exe, project_dir)
+        output = cargo.run_invocation(invocation, exe, project_dir, tool_env)
         selected = _select(invocation, output, platform)
     _record_origins(selected)
     return output, selected
+
+
+def _universal(selected: Selected, slices: dict[str, list[Path]]) -> Selected:
+    """Collect one architecture's artifacts of a universal2 build; once every
+    architecture is in, the targets with their merged files, ready to install."""
+    ready: Selected = []
+    for planned, artifact, source in selected:
+        parts = slices.setdefault(planned.label, [])
+        parts.append(source)
+        if len(parts) == len(UNIVERSAL2_SLICES):
+            # <target-dir>/<triple>/<profile>/<file> -> <target-dir>/universal2-apple-darwin/...
+            merged = source.parents[2] / UNIVERSAL2 / source.parent.name / source.name
+            ready.append((planned, artifact, macho.merge(parts, merged)))
+    return ready
 
 
 @dataclass
@@ -392,17 +424,20 @@ def build(
     if not dist_plan.invocations:
         return outcome
     env = os.environ if environ is None else environ
-    exe = cargo_exe or cargo.find_cargo(env)
-    fast = layout.inplace and fastpath.enabled(env)
+    programs = _Programs(cargo_exe or cargo.find_cargo(env), env)
+    fast_enabled = layout.inplace and fastpath.enabled(env)
     checked: set[str] = set()
+    slices: dict[str, list[Path]] = {}
     for invocation in dist_plan.invocations:
         names = ", ".join(t.target for t in invocation.targets)
+        exe = programs.tool(invocation)[0]
         inputs = fast_path_inputs(invocation, project_dir, layout, exe)
         outcome.fast_path_inputs.append(inputs)
         key = fastpath.invocation_key(
             inputs["args"], inputs["env"], env, exe, inputs["destinations"]
         )
         stamp = Path(inputs["stamp"])
+        fast = fast_enabled and invocation.slice is None
         entries = fastpath.check(stamp, key, env) if fast else None
         if entries is not None:
             log.info("buildrs: %s is up to date (cargo not run)", names)
@@ -411,14 +446,18 @@ def build(
             continue
         try:
             for planned in invocation.targets:
+                if planned.note:
+                    log.warning("buildrs: note: %s", planned.note)
                 required = planned.rust_version
                 if required and required not in checked:
                     cargo.check_rust_version(required, planned.label)
                     checked.add(required)
             log.info("buildrs: building %s (%s profile)", names, invocation.profile)
             before = _sccache_counts(dist_plan.settings)
-            output, selected = _run(invocation, exe, project_dir, dist_plan.platform)
+            output, selected = _run(invocation, programs, project_dir, dist_plan.platform)
             _report_sccache(dist_plan.settings, before)
+            if invocation.slice is not None:
+                selected = _universal(selected, slices)
             installed = _install(selected, output, layout, project_dir)
             outcome.installed.extend(installed)
             if fast:

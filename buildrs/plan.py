@@ -9,13 +9,13 @@ everything the later stages need, so nothing downstream reads a declaration.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 from .errors import ConfigError, ManifestError
 from .manifest import CrateInfo
-from .platform import Platform
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform
 from .settings import Binding, BuildSettings, Strip, TargetSettings
 
 __all__ = [
@@ -67,6 +67,8 @@ class PlannedTarget:
     """A failure is reported and skipped instead of failing the build."""
     rust_version: str | None = None
     """The rustc versions the crate builds with."""
+    note: str | None = None
+    """Something the build does differently from what was asked, and why, to report."""
 
     @property
     def package_parts(self) -> tuple[str, ...]:
@@ -101,16 +103,27 @@ class CargoInvocation:
     """Arguments of the ``cargo clean`` that removes this crate's output of this build."""
     unset_env: tuple[str, ...] = ()
     """Variables cargo must not inherit (see ``Platform.unset_env``)."""
+    tool: Literal["cargo", "cargo-zigbuild"] = "cargo"
+    """The program that runs ``args``; ``clean_args`` are always cargo's."""
+    slice: str | None = None
+    """For one architecture of a universal2 build (``x86_64``, ``arm64``): its
+    artifacts are merged with the other architecture's before they are installed."""
 
 
 def _selection(
-    manifest_args: Sequence[str], profile: str, platform: Platform, build: BuildSettings
+    manifest_args: Sequence[str],
+    profile: str,
+    platform: Platform,
+    build: BuildSettings,
+    clean: bool = False,
 ) -> list[str]:
     """What every cargo command of a build is given after the manifest path: the
-    manifest arguments, the profile, the target triple and the target directory."""
+    manifest arguments, the profile, the target triple and the target directory.
+    ``cargo clean`` takes the plain triple where zig is given a glibc version."""
     argv = [*manifest_args, *profile_args(profile)]
-    if platform.target:
-        argv += ["--target", platform.target]
+    target = platform.target if clean else platform.cargo_target
+    if target:
+        argv += ["--target", target]
     if build.target_dir:
         argv += ["--target-dir", build.target_dir]
     return argv
@@ -221,6 +234,9 @@ def _abi3_floor(
     return None
 
 
+_PYTHON_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+
+
 def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
     """The cargo target ``t`` builds, or a ManifestError naming the fix."""
     manifest = crate.manifest_path
@@ -261,6 +277,14 @@ def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[s
     flags = list(t.rustc_flags)
     if t.native:
         flags += ["-C", "target-cpu=native"]
+    if (
+        platform.target
+        and "-musl" in platform.target
+        and not t.is_bin
+        and not any("crt-static" in flag for flag in flags)
+    ):
+        # musl links statically by default, and a static C runtime cannot make a cdylib.
+        flags += ["-C", "target-feature=-crt-static"]
     if t.strip is Strip.Debug:
         flags += ["-C", "strip=debuginfo"]
     elif t.strip is Strip.All:
@@ -332,7 +356,7 @@ class _Job:
 def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     t = job.first
     if t.is_bin and not job.rustc_flags:
-        head = ["build"]
+        head = ["zigbuild" if build.zig else "build"]
         for planned in job.targets:
             head += ["--bin", planned.cargo_name]
     elif t.is_bin:
@@ -395,7 +419,8 @@ def _workspace_invocation(
     manifest = root / "Cargo.toml"
     packages = [arg for m in members for arg in ("-p", m.crate.package_name)]
     selection = _selection(first.t.cargo_manifest_args, profile, platform, build)
-    argv = ["build", *packages, "--lib", MESSAGE_FORMAT, "--manifest-path", str(manifest)]
+    command = "zigbuild" if build.zig else "build"
+    argv = [command, *packages, "--lib", MESSAGE_FORMAT, "--manifest-path", str(manifest)]
     argv += selection
     features = [f"{m.crate.package_name}/{f}" for m in members for f in m.features]
     if features:
@@ -403,7 +428,8 @@ def _workspace_invocation(
     if first.t.quiet or build.quiet:
         argv.append("--quiet")
     argv += first.args
-    clean = ["clean", "--manifest-path", str(manifest), *packages, *selection]
+    clean = ["clean", "--manifest-path", str(manifest), *packages]
+    clean += _selection(first.t.cargo_manifest_args, profile, platform, build, clean=True)
     return CargoInvocation(
         args=tuple(argv),
         env=_env(first.t, platform, build),
@@ -414,12 +440,13 @@ def _workspace_invocation(
         profile=profile,
         clean_args=tuple(clean),
         unset_env=(*platform.unset_env, *build.unset_env),
+        tool="cargo-zigbuild" if build.zig else "cargo",
     )
 
 
 def _clean_argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     argv = ["clean", "--manifest-path", str(job.crate.manifest_path), "-p", job.crate.package_name]
-    return argv + _selection(job.first.cargo_manifest_args, job.profile, platform, build)
+    return argv + _selection(job.first.cargo_manifest_args, job.profile, platform, build, True)
 
 
 def plan(
@@ -438,9 +465,19 @@ def plan(
     crates make cdylibs and share their settings are built by one ``cargo build -p a
     -p b --lib``, so cargo builds them in parallel and their dependencies once;
     binaries of one crate that share their settings are built by one ``cargo build
-    --bin a --bin b`` (``cargo rustc --bin`` when they need rustc flags).
+    --bin a --bin b`` (``cargo rustc --bin`` when they need rustc flags). A universal2
+    build plans everything once per architecture.
     """
     build = build or BuildSettings()
+    if platform.target == UNIVERSAL2:
+        # One build per architecture; the pipeline merges their artifacts.
+        return [
+            replace(invocation, slice=arch)
+            for arch, triple in UNIVERSAL2_SLICES
+            for invocation in plan(
+                targets, crates, replace(platform, target=triple), build, inplace
+            )
+        ]
     jobs: list[_Job] = []
     bin_jobs: dict[tuple[object, ...], _Job] = {}
     workspaces: dict[tuple[object, ...], list[_Member]] = {}
@@ -467,6 +504,19 @@ def plan(
         )
         abi3 = _abi3_floor(t, crate, platform, build, features)
         filename = _file_name(t, platform, abi3)
+        note = None
+        if abi3 is None and not (platform.is_cpython and not platform.free_threaded):
+            plain = replace(platform, implementation="cpython", free_threaded=False)
+            wanted = _abi3_floor(t, crate, plain, build, features)
+            if wanted is not None:
+                python = _PYTHON_NAMES.get(platform.implementation, platform.implementation)
+                python = "free-threaded " + python if platform.free_threaded else python
+                note = (
+                    f"{t.describe()}: {python} {platform.python_version[0]}."
+                    f"{platform.python_version[1]} has no stable ABI, so the module is built "
+                    f"for this interpreter only ({filename}) instead of abi3 "
+                    f"(Python {wanted[0]}.{wanted[1]}+), as pyo3 does"
+                )
         script = t.console_script
         planned = PlannedTarget(
             label=t.describe(),
@@ -488,6 +538,7 @@ def plan(
             generated_files=dict(t.generated_files),
             optional=t.optional,
             rust_version=t.rust_version,
+            note=note,
         )
         rustc_flags = _rustc_flags(t, platform, filename)
         args = (*args, *global_args)
@@ -533,6 +584,7 @@ def plan(
             profile=job.profile,
             clean_args=tuple(_clean_argv(job, platform, build)),
             unset_env=(*platform.unset_env, *build.unset_env),
+            tool="cargo-zigbuild" if build.zig else "cargo",
         )
         for job in [*jobs, *bin_jobs.values()]
     ] + shared

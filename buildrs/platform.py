@@ -11,11 +11,21 @@ import os
 import sys
 import sysconfig
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ConfigError
+from .settings import parse_python_version
 
-__all__ = ["Platform", "detect", "ext_suffix_for", "os_of_triple", "wheel_platform_for"]
+__all__ = [
+    "UNIVERSAL2",
+    "UNIVERSAL2_SLICES",
+    "Platform",
+    "detect",
+    "ext_suffix_for",
+    "manylinux_tags",
+    "os_of_triple",
+    "wheel_platform_for",
+]
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,16 @@ class Platform:
     unset_env: tuple[str, ...] = ()
     """Variables cargo must not inherit: pip's overlay ``PYTHONPATH``, which is meant
     for pip's interpreter, not for the one ``python`` names."""
+    glibc: str | None = None
+    """The glibc version a zig build links against (``cargo zigbuild --target T.2.17``)."""
+
+    @property
+    def cargo_target(self) -> str | None:
+        """The ``--target`` value of the build: the triple, with the glibc version
+        appended when zig pins it."""
+        if self.target and self.glibc:
+            return f"{self.target}.{self.glibc}"
+        return self.target
 
     @property
     def abi3_suffix(self) -> str:
@@ -117,6 +137,32 @@ def ext_suffix_for(triple: str, version: tuple[int, int]) -> str:
     return f".cpython-{tag}.so"
 
 
+UNIVERSAL2 = "universal2-apple-darwin"
+"""The pseudo-triple of a macOS build for both x86_64 and arm64, merged into one file."""
+UNIVERSAL2_SLICES = (("x86_64", "x86_64-apple-darwin"), ("arm64", "aarch64-apple-darwin"))
+"""The architectures of a universal2 build and the triples that build them."""
+
+
+def _macos_platform(arch: str, deployment_target: str | None) -> str:
+    """A macOS platform tag pip accepts: arm64 starts at macOS 11, x86_64 and universal2
+    at Rust's default of 10.12, and from macOS 11 on only the major version counts."""
+    mac_arch = "arm64" if arch == "aarch64" else arch
+    floor = (11, 0) if mac_arch == "arm64" else (10, 12)
+    version = floor
+    if deployment_target:
+        try:
+            parts = [int(p) for p in deployment_target.split(".")[:2]]
+        except ValueError:
+            raise ConfigError(
+                f"MACOSX_DEPLOYMENT_TARGET={deployment_target!r} is not a macOS version "
+                "such as 11.0"
+            ) from None
+        version = max(floor, (parts[0], parts[1] if len(parts) > 1 else 0))
+    if version[0] >= 11:
+        version = (version[0], 0)
+    return f"macosx_{version[0]}_{version[1]}_{mac_arch}"
+
+
 def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) -> str:
     """The wheel platform tag for a cross target (``linux_aarch64``, ``win_arm64``...)."""
     arch = triple.split("-")[0]
@@ -124,10 +170,39 @@ def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) 
     if system == "windows":
         return _WINDOWS_PLATFORMS.get(arch, f"win_{arch}")
     if system == "macos":
-        major, _, minor = (macos_deployment_target or "11.0").partition(".")
-        mac_arch = "arm64" if arch == "aarch64" else arch
-        return f"macosx_{major}_{minor or '0'}_{mac_arch}"
+        return _macos_platform(arch, macos_deployment_target)
     return f"{system}_{_WHEEL_ARCH.get(arch, arch)}"
+
+
+_LEGACY_MANYLINUX = {(2, 5): "manylinux1", (2, 12): "manylinux2010", (2, 17): "manylinux2014"}
+
+
+def manylinux_tags(glibc: str, triple: str) -> str:
+    """The wheel platform tag of a build linked against ``glibc`` for ``triple``:
+    ``manylinux_2_17_x86_64.manylinux2014_x86_64``, legacy alias included."""
+    major, minor = (int(part) for part in glibc.split("."))
+    arch = triple.split("-")[0]
+    arch = {"i586": "i686", "armv7": "armv7l", "powerpc64le": "ppc64le", "powerpc64": "ppc64"}.get(
+        arch, arch
+    )
+    tags = [f"manylinux_{major}_{minor}_{arch}"]
+    legacy = _LEGACY_MANYLINUX.get((major, minor))
+    if legacy and (legacy == "manylinux2014" or arch in ("x86_64", "i686")):
+        tags.append(f"{legacy}_{arch}")
+    return ".".join(tags)
+
+
+def _host_triple(machine: str, ext_suffix: str) -> str:
+    """The Rust target triple of this Linux machine, for builds that must name one."""
+    arch = {"amd64": "x86_64", "arm64": "aarch64", "ppc64le": "powerpc64le"}.get(
+        machine.lower(), machine
+    )
+    if arch not in ("x86_64", "aarch64", "i686", "powerpc64le", "s390x", "riscv64gc"):
+        raise ConfigError(
+            f"zig: cannot tell the Rust target triple of this {machine} machine; pass the "
+            "target (build_rust --target, or CARGO_BUILD_TARGET)"
+        )
+    return f"{arch}-unknown-linux-{'musl' if 'musl' in ext_suffix else 'gnu'}"
 
 
 def _stable_python() -> str:
@@ -163,35 +238,73 @@ def _host_os() -> str:
     return sys.platform.rstrip("0123456789")
 
 
-def detect(target: str | None = None, environ: Mapping[str, str] | None = None) -> Platform:
+def cross_platform(
+    triple: str,
+    version: tuple[int, int],
+    python: str,
+    environ: Mapping[str, str],
+    zig_glibc: str | None = None,
+) -> Platform:
+    """The platform of a build for another machine's ``triple``, for CPython ``version``
+    (``PYO3_CROSS_PYTHON_VERSION`` overrides it, as it does for pyo3). Pure: every
+    cross build's names and tags follow from these arguments."""
+    cross_version = environ.get("PYO3_CROSS_PYTHON_VERSION")
+    if cross_version:
+        version = parse_python_version(cross_version, "PYO3_CROSS_PYTHON_VERSION")
+    system = os_of_triple(triple)
+    deployment = environ.get("MACOSX_DEPLOYMENT_TARGET") or None if system == "macos" else None
+    glibc = zig_glibc if "-linux-gnu" in triple else None
+    return Platform(
+        os=system,
+        ext_suffix=ext_suffix_for(triple, version),
+        python=python,
+        python_version=version,
+        target=triple,
+        macos_deployment_target=deployment,
+        wheel_platform=(
+            manylinux_tags(glibc, triple) if glibc else wheel_platform_for(triple, deployment)
+        ),
+        glibc=glibc,
+    )
+
+
+def _same_machine(triple: str, system: str) -> bool:
+    host_arch = sysconfig.get_platform().rsplit("-", 1)[-1]
+    return os_of_triple(triple) == system and triple.split("-")[0] in (
+        host_arch,
+        {"amd64": "x86_64", "arm64": "aarch64"}.get(host_arch.lower(), host_arch),
+    )
+
+
+def detect(
+    target: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    zig_glibc: str | None = None,
+) -> Platform:
     """Describe the platform of the running interpreter, or of ``target`` when cross-building.
 
-    ``target`` falls back to ``CARGO_BUILD_TARGET``.
+    ``target`` falls back to ``CARGO_BUILD_TARGET``. ``zig_glibc`` (a zig build)
+    pins the glibc of Linux GNU targets, the host's own included, and tags the wheel
+    manylinux for it.
     """
     env = os.environ if environ is None else environ
     target = target or env.get("CARGO_BUILD_TARGET") or None
     version = (sys.version_info[0], sys.version_info[1])
     ext_suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     system = _host_os()
+    python = env.get("PYO3_PYTHON") or _stable_python()
+    if zig_glibc and not target and system == "linux":
+        target = _host_triple(sysconfig.get_platform().rsplit("-", 1)[-1], ext_suffix)
+    overlay = python != sys.executable and _pip_overlay(env)
+    if target and not _same_machine(target, system):
+        cross = cross_platform(target, version, python, env, zig_glibc)
+        return replace(cross, unset_env=("PYTHONPATH",) if overlay else ())
+    glibc = zig_glibc if target and "-linux-gnu" in target else None
     deployment = None
-    wheel_platform = None
-    if target:
-        target_os = os_of_triple(target)
-        host_arch = sysconfig.get_platform().rsplit("-", 1)[-1]
-        same_machine = target_os == system and target.split("-")[0] in (
-            host_arch,
-            {"amd64": "x86_64", "arm64": "aarch64"}.get(host_arch.lower(), host_arch),
-        )
-        if not same_machine:
-            system = target_os
-            ext_suffix = ext_suffix_for(target, version)
-            wheel_platform = wheel_platform_for(target, env.get("MACOSX_DEPLOYMENT_TARGET"))
     if system == "macos":
         deployment = env.get("MACOSX_DEPLOYMENT_TARGET") or sysconfig.get_config_var(
             "MACOSX_DEPLOYMENT_TARGET"
         )
-    python = env.get("PYO3_PYTHON") or _stable_python()
-    overlay = python != sys.executable and _pip_overlay(env)
     return Platform(
         os=system,
         ext_suffix=ext_suffix,
@@ -200,7 +313,8 @@ def detect(target: str | None = None, environ: Mapping[str, str] | None = None) 
         implementation=sys.implementation.name,
         target=target,
         macos_deployment_target=str(deployment) if deployment else None,
-        wheel_platform=wheel_platform,
+        wheel_platform=manylinux_tags(glibc, target) if glibc and target else None,
         free_threaded=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         unset_env=("PYTHONPATH",) if overlay else (),
+        glibc=glibc,
     )

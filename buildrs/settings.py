@@ -37,11 +37,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIG_SETTINGS",
+    "DEFAULT_GLIBC",
     "Binding",
     "BuildSettings",
     "PyLimitedApi",
     "Strip",
     "TargetSettings",
+    "check_glibc",
     "config_settings_scope",
     "key_table",
     "parse_python_version",
@@ -543,11 +545,16 @@ def target_from_table(kind: Literal["ext", "bin"], table: object, where: str) ->
 
 # --- build-wide settings ---------------------------------------------------------------
 
+DEFAULT_GLIBC = "2.17"
+"""The glibc zig builds link against unless told otherwise: manylinux2014."""
+
 CONFIG_SETTINGS = {
     "buildrs.profile": "BUILDRS_PROFILE",
     "buildrs.features": "BUILDRS_FEATURES",
     "buildrs.cargo-args": "BUILDRS_CARGO_ARGS",
     "buildrs.vendor": "BUILDRS_VENDOR",
+    "buildrs.zig": "BUILDRS_ZIG",
+    "buildrs.glibc": "BUILDRS_GLIBC",
 }
 """``--config-settings`` keys and the environment variable of the same setting."""
 
@@ -579,6 +586,10 @@ class BuildSettings:
     rustc_wrapper: str | None = None
     """The program cargo runs rustc through (``RUSTC_WRAPPER``, else ``[tool.buildrs]
     rustc-wrapper``), e.g. ``sccache``."""
+    zig: bool = False
+    """Link through ``cargo-zigbuild`` with zig, for Linux wheels that run on older glibc."""
+    glibc: str = DEFAULT_GLIBC
+    """With ``zig``: the glibc version Linux builds link against (the manylinux tag)."""
     unset_env: tuple[str, ...] = ()
     """Variables kept from cargo: ``CARGO_TARGET_DIR`` when it is passed as
     ``--target-dir`` instead, because sccache puts every ``CARGO_*`` variable into
@@ -588,6 +599,16 @@ class BuildSettings:
     def sccache(self) -> bool:
         """Whether the rustc wrapper is sccache (its hit figures are reported)."""
         return _is_sccache(self.rustc_wrapper)
+
+
+def check_glibc(text: str, where: str) -> str:
+    """A glibc version such as ``2.17``, or a ConfigError naming ``where``."""
+    if not re.fullmatch(r"2\.\d{1,2}", text.strip()):
+        raise ConfigError(
+            f'{where}: expected a glibc version such as "2.17" (manylinux2014) or '
+            f'"2.28", got {text!r}'
+        )
+    return text.strip()
 
 
 _active: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar(
@@ -702,8 +723,9 @@ def resolve(
 ) -> BuildSettings:
     """Resolve the build-wide settings from their sources, later ones winning:
     ``project`` (the checked top level of ``[tool.buildrs]``: ``profile``,
-    ``editable-profile``, ``vendor``, ``rustc-wrapper``), ``commands`` (setup.cfg and command-line
-    options), ``config_settings`` (``-C buildrs.*``) and ``environ``.
+    ``editable-profile``, ``vendor``, ``rustc-wrapper``, ``zig``, ``glibc``),
+    ``commands`` (setup.cfg and command-line options), ``config_settings``
+    (``-C buildrs.*``) and ``environ``.
 
     Two settings follow their own tool's rule instead: cargo's ``CARGO_BUILD_TARGET``
     ranks below a ``--target`` option, as it does for cargo.
@@ -759,6 +781,19 @@ def resolve(
     if found is not None and found[1]:
         limited = parse_python_version(str(found[1]), f"bdist_wheel py_limited_api ({found[0]})")
 
+    zig = bool(project.get("zig", False))
+    glibc = str(project.get("glibc") or DEFAULT_GLIBC)
+    if setting("buildrs.zig") is not None:
+        zig = _truth(setting("buildrs.zig"), "-C buildrs.zig")
+    if environ.get("BUILDRS_ZIG", "").strip():
+        zig = _truth(environ["BUILDRS_ZIG"], "BUILDRS_ZIG")
+    for text, where in (
+        (setting("buildrs.glibc"), "-C buildrs.glibc"),
+        (environ.get("BUILDRS_GLIBC"), "BUILDRS_GLIBC"),
+    ):
+        if text:
+            glibc = check_glibc(text, where)
+
     qbuild = _option(commands, "build_rust", "qbuild")
     build_temp = _option(commands, "build_rust", "build_temp")
     target_dir = str(build_temp[1]) if build_temp and build_temp[1] else None
@@ -779,6 +814,8 @@ def resolve(
         quiet=bool(qbuild and _truth(qbuild[1], "build_rust --qbuild")),
         target_dir=target_dir,
         rustc_wrapper=wrapper,
+        zig=zig,
+        glibc=glibc,
         unset_env=unset,
     )
 

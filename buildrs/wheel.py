@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -184,6 +185,16 @@ def make_bdist_wheel(base: type[Any]) -> type[Any]:
 
         def get_tag(self) -> tuple[str, str, str]:
             impl, abi, plat = super().get_tag()
+            plan = self._plan()
+            if plan is not None and plan.platform.wheel_platform:
+                # setuptools folds dots into underscores; a manylinux tag keeps its
+                # legacy alias as a second, dot-separated platform.
+                plat = plan.platform.wheel_platform
+            if plan is not None and plan.platform.target and abi not in ("abi3", "none"):
+                # A cross build for another CPython (PYO3_CROSS_PYTHON_VERSION).
+                major, minor = plan.platform.python_version
+                if plan.platform.is_cpython and (major, minor) != sys.version_info[:2]:
+                    impl = abi = f"cp{major}{minor}"
             targets = rust_targets(self.distribution)
             only_binaries = (
                 bool(targets)

@@ -30,7 +30,7 @@ from buildrs.platform import detect, ext_suffix_for, os_of_triple, wheel_platfor
         ),
         ("x86_64-unknown-linux-musl", "linux", ".cpython-311-x86_64-linux-musl.so", "linux_x86_64"),
         ("x86_64-apple-darwin", "macos", ".cpython-311-darwin.so", "macosx_10_12_x86_64"),
-        ("aarch64-apple-darwin", "macos", ".cpython-311-darwin.so", "macosx_10_12_arm64"),
+        ("aarch64-apple-darwin", "macos", ".cpython-311-darwin.so", "macosx_11_0_arm64"),
         ("x86_64-pc-windows-msvc", "windows", ".cp311-win_amd64.pyd", "win_amd64"),
         ("x86_64-pc-windows-gnu", "windows", ".cp311-win_amd64.pyd", "win_amd64"),
         ("aarch64-pc-windows-msvc", "windows", ".cp311-win_arm64.pyd", "win_arm64"),

@@ -1,0 +1,3 @@
+from ._native import libc_version
+
+__all__ = ["libc_version"]

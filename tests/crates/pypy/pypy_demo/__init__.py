@@ -1,0 +1,3 @@
+from ._native import hello
+
+__all__ = ["hello"]

@@ -1,0 +1,145 @@
+"""Every interpreter this machine has: each CPython pyo3 supports builds the example
+with its own pip (isolation on) and imports it; PyPy builds a version-specific
+module where abi3 was asked for; zig links a wheel that auditwheel confirms as
+manylinux_2_17.
+
+Interpreters that are not installed are skipped with the command that installs them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CRATES, EXAMPLE, SHARED_TARGET, CopyProject, Venv, find_cpython, run
+
+pytestmark = [pytest.mark.integration, pytest.mark.multi_python]
+
+# pyo3 0.30, which the example crate uses, supports CPython 3.9 to 3.15.
+PYO3_CPYTHONS = range(9, 16)
+
+
+def interpreter_facts(python: str) -> tuple[str, str]:
+    """``(EXT_SUFFIX, "major.minor")`` of an interpreter."""
+    out = run(
+        [
+            python,
+            "-c",
+            "import sys, sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX')); "
+            "print('%d.%d' % sys.version_info[:2])",
+        ]
+    ).stdout.split()
+    return out[0], out[1]
+
+
+def own_venv(python: str, path: Path) -> str:
+    """A virtual environment of ``python`` with its own pip; returns its interpreter."""
+    made = run([python, "-m", "venv", str(path)], check=False)
+    if made.returncode != 0:
+        pytest.skip(f"{python} cannot make a virtual environment: {made.stderr.strip()[-200:]}")
+    return str(path / "bin" / "python")
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("minor", PYO3_CPYTHONS, ids=lambda minor: f"3.{minor}")
+def test_example_builds_and_imports_on_cpython(
+    minor: int, copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    found = find_cpython(minor)
+    if found is None:
+        pytest.skip(f"CPython 3.{minor} is not installed here (pyenv install 3.{minor})")
+    python = own_venv(found, tmp_path / "venv")
+    suffix, version = interpreter_facts(python)
+    assert version == f"3.{minor}"
+    project = copy_project(EXAMPLE)
+    # One target directory per version: pyo3's build differs per interpreter.
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / f"cpython3{minor}")}
+    run([python, "-m", "pip", "install", "-q", str(project)], env=env)
+    out = run(
+        [
+            python,
+            "-c",
+            "import example_crate as e, example_crate._native as c, os; "
+            "print(e.sum_as_string(3, 9)); print(os.path.basename(c.__file__))",
+        ],
+        cwd=tmp_path,
+    ).stdout.split()
+    assert out == ["12", f"_native{suffix}"]
+
+
+def find_pypy() -> str | None:
+    for name in ("pypy3", "pypy3.11", "pypy3.10", "pypy3.9", "pypy"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.network
+def test_pypy_builds_a_version_specific_module_where_abi3_was_asked(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    pypy = find_pypy()
+    if pypy is None:
+        pytest.skip("PyPy is not installed here (apt-get install pypy3 pypy3-venv)")
+    python = own_venv(pypy, tmp_path / "venv")
+    suffix, version = interpreter_facts(python)
+    assert suffix.startswith(".pypy3"), suffix
+    project = copy_project(CRATES / "pypy")
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "pypy")}
+    dist = tmp_path / "dist"
+    result = run(
+        [python, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(dist), str(project)], env=env
+    )
+    log = result.stdout + result.stderr
+    (wheel,) = dist.glob("*.whl")
+    major, minor = version.split(".")
+    assert wheel.name.startswith(f"pypy_demo-0.1.0-pp{major}{minor}-pypy{major}{minor}_pp"), wheel
+    assert "abi3" not in wheel.name
+    with zipfile.ZipFile(wheel) as archive:
+        assert f"pypy_demo/_native{suffix}" in archive.namelist()
+    assert (
+        f"note: RustExtension('pypy_demo._native'): PyPy {version} has no stable ABI, so the "
+        f"module is built for this interpreter only (_native{suffix}) instead of abi3 "
+        "(Python 3.9+)"
+    ) in log
+    run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)], env=env)
+    out = run([python, "-c", "import pypy_demo; print(pypy_demo.hello('pypy'))"], cwd=tmp_path)
+    assert out.stdout.strip() == f"hello pypy from Python {version}"
+
+
+@pytest.mark.network
+@pytest.mark.skipif(sys.platform != "linux" or sysconfig.get_platform() != "linux-x86_64",
+                    reason="manylinux through zig is tested on x86_64 Linux")  # fmt: skip
+def test_zig_builds_a_manylinux_2_17_wheel_that_auditwheel_confirms(
+    copy_project: CopyProject, build_env: dict[str, str], fresh_venv: Venv, tmp_path: Path
+) -> None:
+    auditwheel = shutil.which("auditwheel", path=str(Path(sys.executable).parent))
+    if auditwheel is None:
+        pytest.skip("auditwheel is not installed (pip install auditwheel; it is a test extra)")
+    project = copy_project(CRATES / "manylinux")
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "zig")}
+    dist = tmp_path / "dist"
+    # cargo-zigbuild and ziglang come from PyPI through the backend's build requirements.
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(project)], env=env)
+    (wheel,) = dist.glob("*.whl")
+    tag = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+    assert wheel.name == (
+        f"manylinux_demo-0.1.0-{tag}-{tag}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    )
+    with zipfile.ZipFile(wheel) as archive:
+        meta = archive.read("manylinux_demo-0.1.0.dist-info/WHEEL").decode()
+    assert f"Tag: {tag}-{tag}-manylinux_2_17_x86_64\n" in meta
+    assert f"Tag: {tag}-{tag}-manylinux2014_x86_64\n" in meta
+    shown = run([auditwheel, "show", str(wheel)]).stdout
+    assert 'consistent with the following platform tag: "manylinux_2_17_x86_64"' in " ".join(
+        shown.split()
+    ), shown
+    fresh_venv.pip("install", "-q", "--no-index", "--no-deps", str(wheel))
+    glibc = fresh_venv.python_run("import manylinux_demo; print(manylinux_demo.libc_version())")
+    assert glibc.strip().startswith("2.")
