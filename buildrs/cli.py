@@ -62,6 +62,16 @@ def parser() -> argparse.ArgumentParser:
     profile.add_argument("--profile", help="a cargo profile (default: the editable profile, dev)")
     develop.add_argument("--target", help="a cargo target triple")
     develop.add_argument("-v", "--verbose", action="store_true", help="show buildrs' own steps")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check that the project can be built here, and say how to fix what cannot",
+        description="Check the toolchain, the Python built for and each declared target "
+        "(pyo3's supported Pythons and rustc, rust-version, target triple, rustc wrapper, "
+        "zig) without building. Exit status 0: healthy; 1: problems found.",
+    )
+    doctor.add_argument("path", nargs="?", default=".", help="default: .")
+    doctor.add_argument("--python", help="the interpreter to build for (default: this one)")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     keys = commands.add_parser(
         "keys",
         help="print the keys of [tool.buildrs] target tables",
@@ -86,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "develop":
             return _develop(args)
+        if args.command == "doctor":
+            return _doctor(args)
     except BuildrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -140,3 +152,14 @@ def _develop(args: argparse.Namespace) -> int:
     for line in result.lines:
         print(line)
     return result.returncode
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from .doctor import diagnose, render
+
+    report = diagnose(Path(args.path), python=args.python)
+    print(json.dumps(report.as_json(), indent=2) if args.json else render(report))
+    return 0 if report.healthy else 1

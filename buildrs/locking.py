@@ -10,17 +10,31 @@ own, so concurrent builds are serialised hook by hook and both succeed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["hold_project_lock"]
+__all__ = ["hold_project_lock", "inspecting"]
 
 log = logging.getLogger("buildrs")
 
 _held: dict[Path, int] = {}
+_inspecting: list[bool] = []
+
+
+@contextlib.contextmanager
+def inspecting() -> Iterator[None]:
+    """Within it, reading a project (``doctor`` running setup.py) takes no lock and
+    writes nothing: nothing is built, so no build needs to wait for it."""
+    _inspecting.append(True)
+    try:
+        yield
+    finally:
+        _inspecting.pop()
 
 
 def _lock(fd: int, blocking: bool) -> bool:
@@ -43,6 +57,8 @@ def _lock(fd: int, blocking: bool) -> bool:
 
 def hold_project_lock(project_dir: Path) -> None:
     """Take the project's build lock for the rest of this process (once per project)."""
+    if _inspecting:
+        return
     path = (project_dir / "build" / ".buildrs.lock").resolve()
     if path in _held:
         return

@@ -8,6 +8,7 @@ once per session and reused by every crate.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -71,6 +72,23 @@ def pip_wheel_logged(
     result = run(argv, env=env)
     (wheel,) = out.glob("*.whl")
     return wheel, result.stdout + result.stderr
+
+
+def audit_abi3(wheel: Path, floor: str) -> None:
+    """abi3audit (a test extra) finds every extension module of ``wheel`` within the
+    stable ABI of Python ``floor``, with no symbol outside it."""
+    program = shutil.which("abi3audit", path=str(Path(sys.executable).parent))
+    assert program, "abi3audit is a test extra: pip install -e '.[test]'"
+    report = json.loads(run([program, "--strict", "--report", str(wheel)]).stdout)
+    (found,) = report["specs"].values()
+    modules = found["wheel"]
+    assert modules, f"abi3audit found no extension module in {wheel.name}"
+    for module in modules:
+        result = module["result"]
+        assert result["is_abi3"], module
+        assert result["is_abi3_baseline_compatible"], module
+        assert result["baseline"] == floor, module
+        assert result["non_abi3_symbols"] == [], module
 
 
 def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:

@@ -166,6 +166,17 @@ CASES: dict[str, Case] = {
         {PY: add('\n[tool.buildrs]\nvendor = "yes"\n')},
         ("pyproject.toml: [tool.buildrs].vendor: expected true or false",),
     ),
+    "zig-string": Case(
+        {PY: add('\n[tool.buildrs]\nzig = "yes"\n')},
+        ("pyproject.toml: [tool.buildrs].zig: expected true or false, got 'yes'",),
+    ),
+    "glibc-three-parts": Case(
+        {PY: add('\n[tool.buildrs]\nzig = true\nglibc = "2.17.0"\n')},
+        (
+            "pyproject.toml: [tool.buildrs].glibc: expected a glibc version such as "
+            '"2.17" (manylinux2014) or "2.28", got \'2.17.0\'',
+        ),
+    ),
     "declared-twice": Case(
         {PY: add(BASE_TABLE)}, ("RustExtension('bad_pkg._lib') is declared twice",)
     ),

@@ -17,7 +17,6 @@ from conftest import (
     Venv,
     counting_cargo,
     failing_build,
-    find_cpython,
     pip_wheel,
     run,
 )
@@ -269,26 +268,6 @@ def test_rust_version_is_checked_against_real_rustc() -> None:
         check_rust_version("99.0", "RustExtension('a._b')")
     with pytest.raises(ConfigError, match=r"'latest' is not a rustc version requirement"):
         check_rust_version("latest", "RustExtension('a._b')")
-
-
-@pytest.mark.network
-@pytest.mark.multi_python
-def test_oldest_supported_python_builds_and_imports(
-    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
-) -> None:
-    """buildrs runs on Python 3.9: its own pip builds the example (with isolation)."""
-    python39 = find_cpython(9)
-    if python39 is None:
-        pytest.skip("CPython 3.9 is not installed here (pyenv install 3.9)")
-    project = copy_project(EXAMPLE)
-    env_dir = tmp_path / "venv39"
-    run([python39, "-m", "venv", str(env_dir)])
-    python = str(env_dir / "bin" / "python")
-    run([python, "-m", "pip", "install", "-q", str(project)], env=build_env)
-    out = run(
-        [python, "-c", "import example_crate as e; print(e.sum_as_string(3, 9))"], cwd=tmp_path
-    )
-    assert out.stdout.strip() == "12"
 
 
 @pytest.mark.network

@@ -18,6 +18,7 @@ from conftest import (
     EXT_SUFFIX,
     CopyProject,
     Venv,
+    audit_abi3,
     failing_build,
     find_cpython,
     pip_wheel,
@@ -125,6 +126,7 @@ def test_bdist_wheel_py_limited_api_builds_abi3_for_other_pythons(
     wheel = pip_wheel(project, tmp_path / "dist", build_env)
     assert wheel.name.endswith("-cp39-abi3-" + wheel.name.rsplit("-", 1)[1])
     assert "limited_pkg/_limited.abi3.so" in names(wheel)
+    audit_abi3(wheel, "3.9")
     target = tmp_path / "venv312"
     run([python312, "-m", "venv", str(target)])
     run([str(target / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], env=build_env)
@@ -147,6 +149,7 @@ def test_bdist_wheel_py_limited_api_from_the_command_line(
     (wheel,) = (tmp_path / "d").glob("*.whl")
     assert "-cp310-abi3-" in wheel.name
     assert "cliopts_pkg/_cli.abi3.so" in names(wheel)
+    audit_abi3(wheel, "3.10")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, EXT_SUFFIX, CopyProject, Venv, find_cpython, pip_wheel, run
+from conftest import (
+    CRATES,
+    EXAMPLE,
+    EXT_SUFFIX,
+    CopyProject,
+    Venv,
+    audit_abi3,
+    find_cpython,
+    pip_wheel,
+    run,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
@@ -214,6 +224,7 @@ def test_abi3_wheel_is_tagged_and_imports_on_every_cpython(
     with zipfile.ZipFile(wheel) as archive:
         assert "abi3_demo/_abi3demo.abi3.so" in archive.namelist()
         assert "Tag: cp39-abi3-" in archive.read("abi3_demo-0.1.0.dist-info/WHEEL").decode()
+    audit_abi3(wheel, "3.9")
     interpreters = [sys.executable, *other_cpythons()]
     if len(interpreters) == 1:
         pytest.skip("no other CPython 3.9+ is installed here to import the abi3 wheel with")

@@ -112,6 +112,22 @@ def opts(**commands: dict[str, Any]) -> dict[str, dict[str, tuple[str, Any]]]:
             {"commands": opts(build_rust={"qbuild": 1, "build_temp": "tmp/cargo"})},
             BuildSettings(quiet=True, target_dir="tmp/cargo"),
         ),
+        ({"project": {"zig": True}}, BuildSettings(zig=True)),
+        (
+            {"project": {"zig": True, "glibc": "2.28"}, "environ": {"BUILDRS_ZIG": "0"}},
+            BuildSettings(zig=False, glibc="2.28"),
+        ),
+        (
+            {
+                "project": {"glibc": "2.28"},
+                "config_settings": {"buildrs.zig": "true", "buildrs.glibc": "2.31"},
+            },
+            BuildSettings(zig=True, glibc="2.31"),
+        ),
+        (
+            {"config_settings": {"buildrs.glibc": "2.31"}, "environ": {"BUILDRS_GLIBC": "2.17"}},
+            BuildSettings(glibc="2.17"),
+        ),
     ],
 )
 def test_resolve_precedence(sources: dict[str, Any], expected: BuildSettings) -> None:
@@ -131,6 +147,11 @@ def test_resolve_precedence(sources: dict[str, Any], expected: BuildSettings) ->
             'BUILDRS_CARGO_ARGS: cannot split "--config \'a=1" into arguments',
         ),
         ({"environ": {"BUILDRS_VENDOR": "maybe"}}, "BUILDRS_VENDOR: expected true or false"),
+        ({"environ": {"BUILDRS_ZIG": "please"}}, "BUILDRS_ZIG: expected true or false"),
+        (
+            {"environ": {"BUILDRS_GLIBC": "2.17.1"}},
+            'BUILDRS_GLIBC: expected a glibc version such as "2.17" (manylinux2014) or "2.28"',
+        ),
         (
             {"commands": {"bdist_wheel": {"py_limited_api": ("setup.cfg", "abi3")}}},
             "bdist_wheel py_limited_api (setup.cfg): expected a Python version like 'cp39'",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, Venv, pip_wheel, run
+from conftest import ROOT, Venv, audit_abi3, pip_wheel, run
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +61,7 @@ def test_rendered_project_builds_and_passes_its_tests(
     if values.get("abi3") == "yes":
         assert "-cp310-abi3-" in wheel.name
         assert f"{module}/_native.abi3.so" in names
+        audit_abi3(wheel, "3.10")
     if template == "bin":
         # Binaries do not depend on the Python ABI: one wheel per platform.
         assert wheel.name.startswith("my_project-0.1.0-py3-none-")
