@@ -215,3 +215,17 @@ def test_pyo3_support_is_read_from_its_build_script(
     build_rs: str, expected: dict[str, object]
 ) -> None:
     assert pyo3_support(build_rs) == expected
+
+
+@pytest.mark.integration
+def test_python_older_than_pyo3_supports(copy_project: CopyProject) -> None:
+    """CPython 3.8 is on the test machine, but pyo3 0.30 starts at 3.9: doctor says so
+    instead of letting the build fail in pyo3's build script."""
+    python38 = find_cpython(8)
+    if python38 is None:
+        pytest.skip("CPython 3.8 is not installed here (pyenv install 3.8)")
+    code, _, report = doctor(copy_project(EXAMPLE), "--python", python38)
+    assert code == 1
+    (problem,) = report["problems"]
+    assert "supports CPython 3.9-3.15, but this is CPython 3.8" in problem["what"]
+    assert problem["fix"].startswith("build with CPython 3.9 or newer, or use an older pyo3")
