@@ -28,7 +28,7 @@ from typing import Any
 from . import cargo, process
 from .errors import BuildrsError
 from .plan import PlannedTarget
-from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, detect
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, detect, python_name
 from .settings import Binding, BuildSettings, TargetSettings
 
 __all__ = ["Problem", "Report", "diagnose", "pyo3_support", "render"]
@@ -43,8 +43,6 @@ print(json.dumps({
     "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
 }))
 """
-
-_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
 @dataclass(frozen=True)
@@ -312,7 +310,7 @@ def _check_target(
             )
         )
     implementation = platform.implementation
-    name = _NAMES.get(implementation, implementation)
+    name = python_name(implementation)
     version = platform.python_version
     if implementation not in support:
         if support:
@@ -419,7 +417,7 @@ def _check_pyo3_python(report: Report, pyo3_python: str | None, facts: Mapping[s
         return
     what = "cannot be run"
     if seen is not None:
-        name = _NAMES.get(seen["implementation"], seen["implementation"])
+        name = python_name(seen["implementation"])
         what = f"is {name} {seen['version'][0]}.{seen['version'][1]}"
     report.problems.append(
         Problem(
@@ -462,7 +460,7 @@ def diagnose(
     facts = _probe_python(python or sys.executable)
     report.python = {
         "executable": facts["executable"],
-        "implementation": _NAMES.get(facts["implementation"], facts["implementation"]),
+        "implementation": python_name(facts["implementation"]),
         "version": ".".join(map(str, facts["version"])),
         "ext_suffix": facts["ext_suffix"],
         "abi3": facts["implementation"] == "cpython" and not facts["free_threaded"],
@@ -573,7 +571,7 @@ def render(report: Report) -> str:
         pyo3 = entry.get("pyo3")
         if pyo3:
             ranges = ", ".join(
-                f"{_NAMES.get(impl, impl)} {low}-{high}"
+                f"{python_name(impl)} {low}-{high}"
                 for impl, (low, high) in pyo3["supports"].items()
             )
             rust = f"rustc {pyo3['rust_version']}+" if pyo3["rust_version"] else "any rustc"

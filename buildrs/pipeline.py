@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from . import cargo, fastpath, macho, process
-from .errors import ArtifactError, BuildrsError
+from .errors import ArtifactError, BuildrsError, ConfigError
 from .install import copy_generated, install_file, remove_stale_modules, write_text
 from .manifest import CrateInfo, read_crate
 from .plan import CargoInvocation, PlannedTarget, plan
-from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, detect
-from .settings import BuildSettings, TargetSettings
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, detect, python_name, stable_python
+from .settings import Binding, BuildSettings, TargetSettings
 from .symbols import exported_symbols
 
 __all__ = [
@@ -122,7 +122,42 @@ def make_plan(
     platform = detect(settings.target, environ, settings.glibc if settings.zig else None)
     crates = read_crates(targets, project_dir)
     invocations = plan(targets, crates, platform, settings, inplace)
+    version_specific = [
+        t
+        for invocation in invocations
+        for t in invocation.targets
+        if t.is_module and t.abi3 is None and t.binding in (Binding.PyO3, Binding.RustCPython)
+    ]
+    if version_specific and platform.target is None:
+        _check_pyo3_python(platform)
     return DistPlan(platform, settings, tuple(invocations))
+
+
+def _check_pyo3_python(platform: Platform) -> None:
+    """Refuse a ``PYO3_PYTHON`` that is another Python than the one modules are named
+    for: pyo3 would compile for it, and the module would not import."""
+    if platform.python == stable_python():
+        return
+    probe = "import sys; print(sys.implementation.name, *sys.version_info[:2])"
+    try:
+        result = process.run([platform.python, "-c", probe], quiet=True, check=False)
+        words = result.stdout.split() if result.returncode == 0 else []
+    except BuildrsError:
+        words = []
+    wanted = [platform.implementation, *map(str, platform.python_version)]
+    if words == wanted:
+        return
+    major, minor = platform.python_version
+    named = f"{python_name(platform.implementation)} {major}.{minor}"
+    seen = (
+        f"is {python_name(words[0])} {words[1]}.{words[2]}" if len(words) == 3 else "cannot be run"
+    )
+    raise ConfigError(
+        f"PYO3_PYTHON={platform.python} {seen}, but this build runs on {named} and names "
+        f"modules for it ({platform.ext_suffix}): pyo3 would compile them for the other "
+        "Python and they would not import. Unset PYO3_PYTHON, or run the build with that "
+        f"interpreter ({platform.python} -m pip wheel .)"
+    )
 
 
 def _check_init_symbol(planned: PlannedTarget, artifact: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from .errors import ConfigError, ManifestError
 from .manifest import CrateInfo
-from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, python_name
 from .settings import Binding, BuildSettings, Strip, TargetSettings
 
 __all__ = [
@@ -232,9 +232,6 @@ def _abi3_floor(
     if build.py_limited_api is not None and t.binding is Binding.NoBinding:
         return build.py_limited_api
     return None
-
-
-_PYTHON_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
 def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
@@ -509,7 +506,7 @@ def plan(
             plain = replace(platform, implementation="cpython", free_threaded=False)
             wanted = _abi3_floor(t, crate, plain, build, features)
             if wanted is not None:
-                python = _PYTHON_NAMES.get(platform.implementation, platform.implementation)
+                python = python_name(platform.implementation)
                 python = "free-threaded " + python if platform.free_threaded else python
                 note = (
                     f"{t.describe()}: {python} {platform.python_version[0]}."

@@ -24,6 +24,8 @@ __all__ = [
     "ext_suffix_for",
     "manylinux_tags",
     "os_of_triple",
+    "python_name",
+    "stable_python",
     "wheel_platform_for",
 ]
 
@@ -76,6 +78,14 @@ class Platform:
     @property
     def is_cpython(self) -> bool:
         return self.implementation == "cpython"
+
+
+_PYTHON_NAMES = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
+
+
+def python_name(implementation: str) -> str:
+    """How people write ``sys.implementation.name``: ``pypy`` -> ``PyPy``."""
+    return _PYTHON_NAMES.get(implementation, implementation)
 
 
 def os_of_triple(triple: str) -> str:
@@ -205,7 +215,7 @@ def _host_triple(machine: str, ext_suffix: str) -> str:
     return f"{arch}-unknown-linux-{'musl' if 'musl' in ext_suffix else 'gnu'}"
 
 
-def _stable_python() -> str:
+def stable_python() -> str:
     """The interpreter for PyO3 to inspect: one whose path stays the same from build to
     build and from one front end to another.
 
@@ -292,7 +302,7 @@ def detect(
     version = (sys.version_info[0], sys.version_info[1])
     ext_suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     system = _host_os()
-    python = env.get("PYO3_PYTHON") or _stable_python()
+    python = env.get("PYO3_PYTHON") or stable_python()
     if zig_glibc and not target and system == "linux":
         target = _host_triple(sysconfig.get_platform().rsplit("-", 1)[-1], ext_suffix)
     overlay = python != sys.executable and _pip_overlay(env)

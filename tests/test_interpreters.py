@@ -16,7 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, SHARED_TARGET, CopyProject, Venv, find_cpython, run
+from conftest import (
+    CRATES,
+    EXAMPLE,
+    SHARED_TARGET,
+    CopyProject,
+    Venv,
+    failing_build,
+    find_cpython,
+    run,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.multi_python]
 
@@ -143,3 +152,24 @@ def test_zig_builds_a_manylinux_2_17_wheel_that_auditwheel_confirms(
     fresh_venv.pip("install", "-q", "--no-index", "--no-deps", str(wheel))
     glibc = fresh_venv.python_run("import manylinux_demo; print(manylinux_demo.libc_version())")
     assert glibc.strip().startswith("2.")
+
+
+def test_pyo3_python_naming_another_version_is_refused(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """pyo3 would compile for PYO3_PYTHON while the module is named for the Python
+    running the build: refused before cargo runs, instead of a module that fails to
+    import."""
+    other = next(
+        (p for p in map(find_cpython, PYO3_CPYTHONS) if p and f"3.{sys.version_info[1]}" not in p),
+        None,
+    )
+    if other is None:
+        pytest.skip("no second CPython is installed here")
+    project = copy_project(EXAMPLE)
+    output = failing_build(project, {**build_env, "PYO3_PYTHON": other}, tmp_path)
+    version = run([other, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stdout
+    assert (
+        f"error: PYO3_PYTHON={other} is CPython {version.strip()}, but this build runs on" in output
+    )
+    assert "Unset PYO3_PYTHON, or run the build with that interpreter" in output
