@@ -97,7 +97,7 @@ def find_zigbuild(
     cargo: str, environ: Mapping[str, str] | None = None
 ) -> tuple[str, dict[str, str]]:
     """``cargo-zigbuild`` and the variables it runs with: the cargo buildrs found, and
-    the interpreter whose ``ziglang`` package provides zig when no ``zig`` is on PATH."""
+    the zig of PyPI's ``ziglang`` package when no ``zig`` is on PATH."""
     env = os.environ if environ is None else environ
     path = env.get("PATH")
     name = "cargo-zigbuild" + (".exe" if sys.platform == "win32" else "")
@@ -105,9 +105,15 @@ def find_zigbuild(
     found = shutil.which("cargo-zigbuild", path=path) or (str(here) if here.is_file() else None)
     added = {"CARGO": cargo}
     has_zig = shutil.which("zig", path=path) is not None or bool(env.get("CARGO_ZIGBUILD_ZIG_PATH"))
-    if not has_zig and importlib.util.find_spec("ziglang") is not None:
-        added["CARGO_ZIGBUILD_PYTHON_PATH"] = sys.executable
-        has_zig = True
+    ziglang = importlib.util.find_spec("ziglang")
+    if not has_zig and ziglang is not None and ziglang.origin:
+        # The zig binary inside PyPI's ziglang package. Pointing cargo-zigbuild at it
+        # directly works where `python -m ziglang` would not: cargo runs without pip's
+        # build-isolation PYTHONPATH, which is what makes ziglang importable.
+        zig = Path(ziglang.origin).with_name("zig.exe" if sys.platform == "win32" else "zig")
+        if zig.is_file():
+            added["CARGO_ZIGBUILD_ZIG_PATH"] = str(zig)
+            has_zig = True
     if found is None or not has_zig:
         missing = " and ".join(
             what
