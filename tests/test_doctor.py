@@ -229,3 +229,21 @@ def test_python_older_than_pyo3_supports(copy_project: CopyProject) -> None:
     (problem,) = report["problems"]
     assert "supports CPython 3.9-3.15, but this is CPython 3.8" in problem["what"]
     assert problem["fix"].startswith("build with CPython 3.9 or newer, or use an older pyo3")
+
+
+@pytest.mark.integration
+def test_library_built_by_another_checkout_is_noted(copy_project: CopyProject) -> None:
+    """A shared target directory holding this crate's library from another checkout:
+    healthy (the next build rebuilds it), with a note saying so."""
+    project = copy_project(CRATES / "abi3")
+    env = {k: v for k, v in os.environ.items() if k != "CARGO_TARGET_DIR"}
+    origin = project / "target" / "release" / ".lib_abi3demo.so.buildrs-origin"
+    origin.parent.mkdir(parents=True)
+    origin.write_text("/elsewhere/abi3/Cargo.toml", encoding="utf-8")
+    code, _, report = doctor(project, env=env)
+    assert code == 0
+    (note,) = report["notes"]
+    assert note.startswith(
+        f"RustExtension('abi3_demo._abi3demo'): the target directory {project / 'target'} "
+        "holds lib_abi3demo.so built from another checkout (/elsewhere/abi3/Cargo.toml)"
+    )
