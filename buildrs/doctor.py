@@ -123,10 +123,6 @@ def pyo3_support(build_rs: str) -> dict[str, Range]:
 # --- gathering --------------------------------------------------------------------
 
 
-def _version_of(text: str) -> str:
-    return text.split()[1] if len(text.split()) > 1 else text.strip()
-
-
 def _output(argv: Sequence[str]) -> str | None:
     """A command's stdout, or ``None`` when it cannot be run or fails."""
     try:
@@ -403,32 +399,6 @@ def _stale_target_dir(
                 )
 
 
-def _check_pyo3_python(report: Report, pyo3_python: str | None, facts: Mapping[str, Any]) -> None:
-    """A problem when ``PYO3_PYTHON`` names another Python than the one built for:
-    pyo3 would compile for it while the module is named for this one."""
-    if not pyo3_python:
-        return
-    other = _output([pyo3_python, "-c", _PROBE])
-    seen = json.loads(other) if other else None
-    if seen is not None and (seen["implementation"], seen["version"][:2]) == (
-        facts["implementation"],
-        facts["version"][:2],
-    ):
-        return
-    what = "cannot be run"
-    if seen is not None:
-        name = python_name(seen["implementation"])
-        what = f"is {name} {seen['version'][0]}.{seen['version'][1]}"
-    report.problems.append(
-        Problem(
-            f"PYO3_PYTHON={pyo3_python} {what}, but modules are built for and named after "
-            f"{report.python['implementation']} {report.python['version']}: they would not "
-            "import",
-            "unset PYO3_PYTHON, or run the build (and doctor) with that interpreter",
-        )
-    )
-
-
 def _check_triples(report: Report, platform: Platform) -> None:
     """A problem for each target triple of the build whose standard library rustup
     has not installed."""
@@ -450,7 +420,7 @@ def diagnose(
     path: Path, python: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Report:
     """Check the project at ``path`` for a build with ``python`` (default: this one)."""
-    from .pipeline import read_crates
+    from .pipeline import check_pyo3_python, read_crates
     from .plan import plan
 
     env = dict(os.environ if environ is None else environ)
@@ -466,8 +436,6 @@ def diagnose(
         "abi3": facts["implementation"] == "cpython" and not facts["free_threaded"],
         "free_threaded": facts["free_threaded"],
     }
-    if not python:
-        _check_pyo3_python(report, env.get("PYO3_PYTHON"), facts)
     try:
         targets, settings = _load_project(root, env)
     except BuildrsError as exc:
@@ -499,6 +467,11 @@ def diagnose(
     except BuildrsError as exc:
         report.problems.append(Problem(str(exc)))
         return report
+    if not python:  # with --python, PYO3_PYTHON is not what the report is about
+        try:
+            check_pyo3_python(platform, planned)
+        except BuildrsError as exc:
+            report.problems.append(Problem(str(exc)))
     metadata: dict[Path, dict[str, Any] | None] = {}
     for invocation in planned:
         for target in invocation.targets:

@@ -31,6 +31,7 @@ __all__ = [
     "Installed",
     "Layout",
     "build",
+    "check_pyo3_python",
     "fast_path_inputs",
     "make_plan",
     "read_crates",
@@ -122,20 +123,20 @@ def make_plan(
     platform = detect(settings.target, environ, settings.glibc if settings.zig else None)
     crates = read_crates(targets, project_dir)
     invocations = plan(targets, crates, platform, settings, inplace)
-    version_specific = [
-        t
-        for invocation in invocations
-        for t in invocation.targets
-        if t.is_module and t.abi3 is None and t.binding in (Binding.PyO3, Binding.RustCPython)
-    ]
-    if version_specific and platform.target is None:
-        _check_pyo3_python(platform)
+    check_pyo3_python(platform, invocations)
     return DistPlan(platform, settings, tuple(invocations))
 
 
-def _check_pyo3_python(platform: Platform) -> None:
-    """Refuse a ``PYO3_PYTHON`` that is another Python than the one modules are named
-    for: pyo3 would compile for it, and the module would not import."""
+def check_pyo3_python(platform: Platform, invocations: Sequence[CargoInvocation]) -> None:
+    """Refuse a ``PYO3_PYTHON`` that is another Python than the one version-specific
+    modules are named for: pyo3 would compile for it, and they would not import."""
+    version_specific = any(
+        t.is_module and t.abi3 is None and t.binding in (Binding.PyO3, Binding.RustCPython)
+        for invocation in invocations
+        for t in invocation.targets
+    )
+    if not version_specific or platform.target is not None:
+        return
     if platform.python == stable_python():
         return
     probe = "import sys; print(sys.implementation.name, *sys.version_info[:2])"

@@ -110,6 +110,16 @@ class CargoInvocation:
     artifacts are merged with the other architecture's before they are installed."""
 
 
+def _tool(build: BuildSettings) -> Literal["cargo", "cargo-zigbuild"]:
+    """The program that runs a build's cargo commands: cargo-zigbuild for zig builds."""
+    return "cargo-zigbuild" if build.zig else "cargo"
+
+
+def _build_command(build: BuildSettings) -> str:
+    """``cargo build``'s subcommand, or cargo-zigbuild's name for it."""
+    return "zigbuild" if build.zig else "build"
+
+
 def _selection(
     manifest_args: Sequence[str],
     profile: str,
@@ -353,7 +363,7 @@ class _Job:
 def _argv(job: _Job, platform: Platform, build: BuildSettings) -> list[str]:
     t = job.first
     if t.is_bin and not job.rustc_flags:
-        head = ["zigbuild" if build.zig else "build"]
+        head = [_build_command(build)]
         for planned in job.targets:
             head += ["--bin", planned.cargo_name]
     elif t.is_bin:
@@ -416,8 +426,14 @@ def _workspace_invocation(
     manifest = root / "Cargo.toml"
     packages = [arg for m in members for arg in ("-p", m.crate.package_name)]
     selection = _selection(first.t.cargo_manifest_args, profile, platform, build)
-    command = "zigbuild" if build.zig else "build"
-    argv = [command, *packages, "--lib", MESSAGE_FORMAT, "--manifest-path", str(manifest)]
+    argv = [
+        _build_command(build),
+        *packages,
+        "--lib",
+        MESSAGE_FORMAT,
+        "--manifest-path",
+        str(manifest),
+    ]
     argv += selection
     features = [f"{m.crate.package_name}/{f}" for m in members for f in m.features]
     if features:
@@ -437,7 +453,7 @@ def _workspace_invocation(
         profile=profile,
         clean_args=tuple(clean),
         unset_env=(*platform.unset_env, *build.unset_env),
-        tool="cargo-zigbuild" if build.zig else "cargo",
+        tool=_tool(build),
     )
 
 
@@ -581,7 +597,7 @@ def plan(
             profile=job.profile,
             clean_args=tuple(_clean_argv(job, platform, build)),
             unset_env=(*platform.unset_env, *build.unset_env),
-            tool="cargo-zigbuild" if build.zig else "cargo",
+            tool=_tool(build),
         )
         for job in [*jobs, *bin_jobs.values()]
     ] + shared
