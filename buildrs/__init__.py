@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import BuildrsError, install_excepthook
 
 if TYPE_CHECKING:
-    from .extension import RustBin, RustExtension
-    from .settings import Binding, Strip
+    from .pipeline.targets import Binding, Strip
+    from .plugin.extension import RustBin, RustExtension
 
 __version__ = "0.1.0"
 
@@ -26,11 +26,11 @@ install_excepthook()
 def __getattr__(name: str) -> Any:
     # Loaded on first use, so that `python -m buildrs develop` starts quickly.
     if name in ("RustExtension", "RustBin"):
-        from . import extension
+        from .plugin import extension
 
         return getattr(extension, name)
     if name in ("Binding", "Strip"):
-        from . import settings
+        from .pipeline import targets
 
-        return getattr(settings, name)
+        return getattr(targets, name)
     raise AttributeError(f"module 'buildrs' has no attribute {name!r}")

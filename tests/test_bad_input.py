@@ -33,6 +33,8 @@ class Case:
     exit: int = 1
     env: Mapping[str, str] = field(default_factory=dict)
     argv: tuple[str, ...] = ("build_rust", "--inplace")
+    chmod: tuple[str, ...] = ()
+    """Files made executable."""
 
 
 def table(body: str) -> Callable[[str], str]:
@@ -88,7 +90,7 @@ CASES: dict[str, Case] = {
     ),
     "rust-version-unmet": Case(
         {PY: ext('rust-version = "~=1.20.0"')},
-        ("RustExtension('bad_pkg._lib') needs rustc ~=1.20.0, but rustc is",),
+        ("ext-module 'bad_pkg._lib' needs rustc ~=1.20.0, but rustc is",),
     ),
     "target-missing": Case(
         {PY: table('[[tool.buildrs.ext-modules]]\nbinding = "NoBinding"\n')},
@@ -178,7 +180,38 @@ CASES: dict[str, Case] = {
         ),
     ),
     "declared-twice": Case(
-        {PY: add(BASE_TABLE)}, ("RustExtension('bad_pkg._lib') is declared twice",)
+        {PY: add(BASE_TABLE)},
+        (
+            "ext-module 'bad_pkg._lib' is declared twice: by pyproject.toml: "
+            "[[tool.buildrs.ext-modules]][0] and by pyproject.toml: "
+            "[[tool.buildrs.ext-modules]][1]",
+        ),
+    ),
+    "setuptools-rust-table": Case(
+        {PY: replace("[[tool.buildrs.ext-modules]]", "[[tool.setuptools-rust.ext-modules]]")},
+        (
+            "pyproject.toml: [tool.setuptools-rust] is setuptools-rust's table, but this project "
+            "builds with buildrs",
+            "rename [tool.setuptools-rust] to [tool.buildrs]",
+        ),
+    ),
+    "table-misspelt": Case(
+        {PY: replace("[[tool.buildrs.ext-modules]]", "[[tool.buidrs.ext-modules]]")},
+        (
+            "pyproject.toml: [tool.buidrs] is not a table buildrs reads — did you mean "
+            "[tool.buildrs]?",
+        ),
+    ),
+    "package-near-miss": Case(
+        {PY: ext("", target="badpkg._lib")},
+        (
+            "target 'badpkg._lib' names the package 'badpkg', which is not in the project, "
+            "but 'bad_pkg' is — did you mean 'bad_pkg._lib'?",
+        ),
+    ),
+    "module-name-too-long": Case(
+        {PY: ext("", target="bad_pkg._" + "x" * 260)},
+        ("longer than file systems allow (255)",),
     ),
     "both-spellings": Case(
         {PY: ext("rustc-flags = []\nrustc_flags = []")}, (f"{KEY}: 'rustc-flags' is given twice",)
@@ -242,11 +275,32 @@ CASES: dict[str, Case] = {
     "pyo3-binding-without-pyo3": Case(
         {PY: ext("", binding="PyO3")},
         (
-            "crate 'bad-input' does not depend on pyo3, but RustExtension('bad_pkg._lib') is "
+            "crate 'bad-input' does not depend on pyo3, but ext-module 'bad_pkg._lib' is "
             "built with binding PyO3",
         ),
     ),
     # --- environment and command line -----------------------------------------------
+    "cargo-args-profile": Case(
+        env={"BUILDRS_CARGO_ARGS": "--locked --profile fast"},
+        words=(
+            "BUILDRS_CARGO_ARGS: '--profile' would change the cargo profile: set it with "
+            "buildrs.profile (-C buildrs.profile=NAME, or BUILDRS_PROFILE=NAME)",
+        ),
+    ),
+    "cargo-args-target": Case(
+        env={"BUILDRS_CARGO_ARGS": "--target aarch64-unknown-linux-gnu"},
+        words=("BUILDRS_CARGO_ARGS: '--target' would change the target triple",),
+    ),
+    "target-args-message-format": Case(
+        {PY: ext('args = ["--message-format=short"]')},
+        ("'--message-format=short' would change cargo's output format",),
+    ),
+    "cargo-script-interpreter-missing": Case(
+        edits={"fake-cargo": "#!/nonexistent/bin/interpreter\n"},
+        env={"CARGO": "{project}/fake-cargo"},
+        words=("fake-cargo is a script whose interpreter '/nonexistent/bin/interpreter'",),
+        chmod=("fake-cargo",),
+    ),
     "cargo-args-unbalanced": Case(
         env={"BUILDRS_CARGO_ARGS": "--config 'a=1"}, words=("BUILDRS_CARGO_ARGS: cannot split",)
     ),
@@ -276,7 +330,9 @@ CASES: dict[str, Case] = {
     ),
     "py-limited-api-option": Case(
         argv=("bdist_wheel", "--py-limited-api=abi3"),
-        words=("bdist_wheel py_limited_api (command line): expected a Python version like 'cp39'",),
+        words=(
+            "bdist_wheel --py-limited-api (command line): expected a Python version like 'cp39'",
+        ),
     ),
     "compile-error": Case(
         {"src/lib.rs": "pub fn broken( {}\n"}, ("error: ", "failed with exit code 101")
@@ -315,6 +371,8 @@ def test_bad_input(case: Case, build_env: dict[str, str], tmp_path: Path) -> Non
         CRATES / "badinput", project, ignore=shutil.ignore_patterns("build", "*.egg-info")
     )
     _apply(project, case.edits)
+    for name in case.chmod:
+        (project / name).chmod(0o755)
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "precious.txt").write_text("keep me")
     before = _snapshot(tmp_path, project)

@@ -258,8 +258,8 @@ def test_optional_target_that_fails_is_skipped_with_a_warning(
 
 
 def test_rust_version_is_checked_against_real_rustc() -> None:
-    from buildrs.cargo import check_rust_version
     from buildrs.errors import ConfigError
+    from buildrs.pipeline.cargo import check_rust_version
 
     check_rust_version("1.56", "RustExtension('a._b')")
     with pytest.raises(

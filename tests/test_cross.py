@@ -14,11 +14,13 @@ import pytest
 from packaging import tags
 from test_plan import JSON, MANIFEST, crate, ext
 
-from buildrs import cargo, macho
+from buildrs.binfmt import macho
 from buildrs.errors import ArtifactError
-from buildrs.plan import plan
-from buildrs.platform import cross_platform
-from buildrs.settings import BuildSettings
+from buildrs.pipeline import cargo
+from buildrs.pipeline.build import merge_universal
+from buildrs.pipeline.plan import plan
+from buildrs.pipeline.platform import cross_platform
+from buildrs.pipeline.settings import BuildSettings
 
 PYTHON = "/usr/bin/python3.12"
 HEAD = ["rustc", "--lib", JSON, "--manifest-path", str(MANIFEST), "--release"]
@@ -211,7 +213,8 @@ def accepted_by_pip(platform_tag: str) -> bool:
 
 @pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
 def test_cross_golden(row: Row) -> None:
-    platform = cross_platform(row.triple, (3, 12), PYTHON, row.environ, row.zig_glibc)
+    deployment = row.environ.get("MACOSX_DEPLOYMENT_TARGET")
+    platform = cross_platform(row.triple, (3, 12), PYTHON, row.environ, row.zig_glibc, deployment)
     settings = BuildSettings(zig=row.zig_glibc is not None, glibc=row.zig_glibc or "2.17")
     target = ext(rustc_flags=list(row.rustc_flags)) if row.rustc_flags else ext()
     (invocation,) = plan([target], {Path("Cargo.toml"): crate()}, platform, settings)
@@ -289,7 +292,7 @@ def test_merge_writes_the_fat_file_without_lipo(
         path.parent.mkdir()
         path.write_bytes(thin_macho(cputype, 0, name.encode() * 10))
         parts.append(path)
-    merged = macho.merge(parts, tmp_path / "universal2" / "lib_native.dylib")
+    merged = merge_universal(parts, tmp_path / "universal2" / "lib_native.dylib")
     assert [s.cputype for s in macho.slices(merged.read_bytes())] == [
         macho.CPU_TYPE_X86_64,
         macho.CPU_TYPE_ARM64,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from buildrs.doctor import pyo3_support
+from buildrs.tools.doctor import pyo3_support
 from conftest import CRATES, EXAMPLE, CopyProject, find_cpython, run
 
 
@@ -37,13 +37,14 @@ def test_healthy_project(copy_project: CopyProject) -> None:
     assert report["problems"] == []
     assert text.rstrip().endswith("verdict: healthy; 2 targets ready to build")
     module, binary = report["targets"]
-    assert module["target"] == "RustExtension('example_crate._native')"
-    assert module["profile"] == "release"
+    assert module["target"] == "ext-module 'example_crate._native'"
+    assert (module["wheel_profile"], module["editable_profile"]) == ("release", "dev")
+    assert "next wheel: release profile; next editable or develop build: dev profile" in text
     assert module["file"] == "_native" + str(report["python"]["ext_suffix"])
     assert module["pyo3"]["version"].startswith("0.30.")
     assert module["pyo3"]["supports"]["cpython"][0] == "3.9"
-    assert binary["target"] == "RustBin('example-wc')"
-    assert report["toolchain"]["rustc"]["version"]
+    assert binary["target"] == "bin 'example-wc'"
+    assert report["toolchain"]["rustc_version"]
     assert report["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
 
 
@@ -81,6 +82,7 @@ def test_no_cargo(copy_project: CopyProject, tmp_path: Path) -> None:
     code, text, report = doctor(copy_project(EXAMPLE), env=env)
     assert code == 1
     assert report["toolchain"]["cargo"] is None
+    assert "cargo          not found: install Rust with rustup (https://rustup.rs)" in text
     (problem,) = report["problems"]
     assert problem["what"].startswith("cargo was not found")
     assert "rustup" in problem["what"]
@@ -98,7 +100,7 @@ def test_pyo3_too_old_for_this_python(copy_project: CopyProject) -> None:
     version = report["python"]["version"].rsplit(".", 1)[0]
     (problem,) = report["problems"]
     assert problem["what"] == (
-        "RustExtension('oldpyo3_demo._native'): pyo3 0.20.3 supports CPython 3.7-3.12, but "
+        "ext-module 'oldpyo3_demo._native': pyo3 0.20.3 supports CPython 3.7-3.12, but "
         f"this is CPython {version}: pyo3 is too old for it"
     )
     assert "raise pyo3's version in Cargo.toml" in problem["fix"]
@@ -131,7 +133,7 @@ def test_rustc_older_than_rust_version(copy_project: CopyProject) -> None:
     assert code == 1, text
     (problem,) = report["problems"]
     assert problem["what"].startswith(
-        "RustExtension('abi3_demo._abi3demo'): crate abi3-demo needs rustc 1.999 "
+        "ext-module 'abi3_demo._abi3demo': crate abi3-demo needs rustc 1.999 "
         f"(rust-version in {manifest}), but rustc is "
     )
     assert problem["fix"] == "rustup update (or rustup toolchain install 1.999)"
@@ -244,6 +246,6 @@ def test_library_built_by_another_checkout_is_noted(copy_project: CopyProject) -
     assert code == 0
     (note,) = report["notes"]
     assert note.startswith(
-        f"RustExtension('abi3_demo._abi3demo'): the target directory {project / 'target'} "
+        f"ext-module 'abi3_demo._abi3demo': the target directory {project / 'target'} "
         "holds lib_abi3demo.so built from another checkout (/elsewhere/abi3/Cargo.toml)"
     )

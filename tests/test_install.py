@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from buildrs.errors import ArtifactError
-from buildrs.install import copy_generated, install_file, remove_stale_modules
+from buildrs.pipeline.install import copy_generated, install_file, remove_stale_modules
 
 
 def test_install_replaces_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -41,6 +41,27 @@ def test_failed_copy_keeps_old_file(tmp_path: Path) -> None:
         install_file(tmp_path / "missing.so", dest)
     assert dest.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["_native.so"]
+
+
+@pytest.mark.parametrize("blocker", ["folder-is-a-file", "destination-is-a-folder"])
+def test_an_unwritable_destination_is_named_not_the_temporary_file(
+    tmp_path: Path, blocker: str
+) -> None:
+    """The message names where the module was to go (the tests run as root, which
+    permissions do not stop, so the destination is blocked by what is there)."""
+    source = tmp_path / "lib_native.so"
+    source.write_bytes(b"new")
+    if blocker == "folder-is-a-file":
+        (tmp_path / "pkg").write_text("not a folder")
+    else:
+        (tmp_path / "pkg" / "_native.so").mkdir(parents=True)
+    dest = tmp_path / "pkg" / "_native.so"
+    with pytest.raises(ArtifactError) as caught:
+        install_file(source, dest)
+    message = str(caught.value)
+    assert message.startswith(f"cannot write {dest}: ")
+    assert ".tmp" not in message
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_copy_generated(tmp_path: Path) -> None:

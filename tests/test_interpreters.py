@@ -113,7 +113,7 @@ def test_pypy_builds_a_version_specific_module_where_abi3_was_asked(
     with zipfile.ZipFile(wheel) as archive:
         assert f"pypy_demo/_native{suffix}" in archive.namelist()
     assert (
-        f"note: RustExtension('pypy_demo._native'): PyPy {version} has no stable ABI, so the "
+        f"note: ext-module 'pypy_demo._native': PyPy {version} has no stable ABI, so the "
         f"module is built for this interpreter only (_native{suffix}) instead of abi3 "
         "(Python 3.9+)"
     ) in log

@@ -8,7 +8,7 @@ from textwrap import dedent
 import pytest
 
 from buildrs.errors import ManifestError
-from buildrs.manifest import read_crate
+from buildrs.pipeline.manifest import read_crate
 
 
 def write(path: Path, text: str) -> Path:

@@ -10,10 +10,11 @@ import pytest
 
 from buildrs import Binding, RustBin, RustExtension, Strip
 from buildrs.errors import ConfigError, ManifestError
-from buildrs.manifest import CrateInfo, Dependency
-from buildrs.plan import plan
-from buildrs.platform import Platform
-from buildrs.settings import BuildSettings, TargetSettings
+from buildrs.pipeline.manifest import CrateInfo, Dependency
+from buildrs.pipeline.plan import plan
+from buildrs.pipeline.platform import Platform
+from buildrs.pipeline.settings import BuildSettings
+from buildrs.pipeline.targets import TargetSettings
 
 MANIFEST = Path("/proj/Cargo.toml")
 JSON = "--message-format=json-render-diagnostics"
@@ -356,22 +357,32 @@ def test_abi3_from_crate_feature_chain() -> None:
 
 
 @pytest.mark.parametrize(
-    ("setting", "pyo3_features", "expected"),
+    ("setting", "pyo3_features", "expected", "added"),
     [
-        ("auto", (), None),
-        ("auto", ("abi3-py38", "abi3-py310"), (3, 8)),
-        (False, ("abi3-py39",), None),
-        (True, (), (3, 11)),
-        ("cp37", (), (3, 7)),
-        ("py310", ("abi3-py39",), (3, 10)),
+        ("auto", (), None, None),
+        ("auto", ("abi3-py38", "abi3-py310"), (3, 8), None),
+        (False, ("abi3-py39",), None, None),
+        # Asking for abi3 turns pyo3's abi3 feature on: pyo3 builds what the name says.
+        (True, (), (3, 11), "pyo3/abi3"),
+        (True, ("abi3-py310",), (3, 10), None),
+        ("cp37", (), (3, 7), "pyo3/abi3-py37"),
+        # pyo3 builds for the lowest abi3-py3X feature that is on.
+        ("py310", ("abi3-py39",), (3, 9), None),
+        ("cp39", ("abi3-py311",), (3, 9), "pyo3/abi3-py39"),
     ],
 )
 def test_py_limited_api_setting(
-    setting: object, pyo3_features: tuple[str, ...], expected: tuple[int, int] | None
+    setting: object,
+    pyo3_features: tuple[str, ...],
+    expected: tuple[int, int] | None,
+    added: str | None,
 ) -> None:
     info = crate(pyo3_features=pyo3_features)
     (invocation,) = plan([ext(py_limited_api=setting)], {Path("Cargo.toml"): info}, LINUX)
     assert invocation.targets[0].abi3 == expected
+    args = list(invocation.args)
+    features = args[args.index("--features") + 1].split(",") if "--features" in args else []
+    assert features == ([added] if added else [])
 
 
 def test_abi3_not_used_on_pypy_or_free_threaded() -> None:
@@ -425,7 +436,11 @@ def test_bins_of_one_crate_share_one_cargo_build() -> None:
     [
         (ext(), crate(lib=None), "has no library target"),
         (rust_bin("wc"), crate(bins=("grep",)), "has no binary named 'wc'"),
-        (ext(args=["--", "-Copt-level=3"]), crate(), "args contains '--'"),
+        (
+            ext(args=["--", "-Copt-level=3"]),
+            crate(),
+            "'--' would change rustc's own flags, which go in a target's rustc-flags",
+        ),
         (ext(args=["--release", "--profile", "dist"]), crate(), "args select two profiles"),
         (ext(args=["--profile"]), crate(), "--profile needs a profile name"),
     ],
@@ -480,7 +495,7 @@ RELEASE = ["--release"]
         (ext(), BuildSettings(wheel_profile="dist"), False, ["--profile", "dist"], []),
         (
             ext(),
-            BuildSettings(cargo_args=("--release", "--offline")),
+            BuildSettings(cargo_args=("--offline",)),
             False,
             RELEASE,
             ["--offline"],
@@ -519,6 +534,19 @@ def test_bdist_wheel_py_limited_api_builds_abi3() -> None:
     assert "--features" not in ffi.args
     assert versioned.targets[0].filename == "_versioned.cpython-311-x86_64-linux-gnu.so"
     assert "--features" not in versioned.args
+
+
+@pytest.mark.parametrize("declared", ["auto", True])
+def test_bdist_wheel_floor_turns_on_pyo3_abi3_for_auto_and_true(declared: object) -> None:
+    """With `[bdist_wheel] py_limited_api = cp39`, a target that asks for abi3 (`True`)
+    or follows the wheel (`"auto"`) on a crate without abi3 features is built with
+    pyo3's abi3-py39, so the module is what its `.abi3.so` name claims."""
+    settings = BuildSettings(py_limited_api=(3, 9))
+    (invocation,) = plan(
+        [ext(py_limited_api=declared)], {Path("Cargo.toml"): crate()}, LINUX, settings
+    )
+    assert invocation.args[invocation.args.index("--features") + 1] == "pyo3/abi3-py39"
+    assert invocation.targets[0].abi3 == (3, 9)
 
 
 def test_plain_abi3_feature_floor_is_the_building_python() -> None:

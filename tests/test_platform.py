@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import sysconfig
+from pathlib import Path
 
 import pytest
 
-from buildrs.platform import detect, ext_suffix_for, os_of_triple, wheel_platform_for
+from buildrs.pipeline.platform import detect, ext_suffix_for, os_of_triple, wheel_platform_for
+from buildrs.pipeline.resolve import resolve
 
 
 @pytest.mark.parametrize(
@@ -51,19 +54,47 @@ def test_detect_host_uses_sysconfig() -> None:
     assert platform.wheel_platform is None
 
 
-def test_pyo3_python_is_stable_across_build_environments() -> None:
-    """PyO3 gets the real path of the base interpreter, whichever environment (pip's
-    overlay, a new venv per build) runs the backend."""
+def test_pyo3_python_is_one_launcher_for_every_build_environment(tmp_path: Path) -> None:
+    """PyO3 gets one path whichever environment (pip's overlay, a new venv per build)
+    runs the backend: a launcher that runs the build's own interpreter, with its
+    PYTHONPATH, and the base interpreter outside a build."""
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    plain = detect(environ=env)
+    overlay = detect(environ={**env, "PYTHONPATH": "/pip/overlay"})
+    assert plain.python == overlay.python
+    assert Path(plain.python).is_relative_to(tmp_path / "buildrs" / "python")
+    assert dict(plain.python_env) == {"BUILDRS_BUILD_PYTHON": sys.executable}
+    assert dict(overlay.python_env) == {
+        "BUILDRS_BUILD_PYTHON": sys.executable,
+        "BUILDRS_BUILD_PYTHONPATH": "/pip/overlay",
+    }
+    before = Path(plain.python).stat().st_mtime_ns
+    assert detect(environ=env).python == plain.python
+    assert Path(plain.python).stat().st_mtime_ns == before, "an unchanged launcher is kept"
+    probe = "import sys; print(sys.executable)"
     base = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-    assert detect(environ={}).python == base
-    assert detect(environ={"PYTHONPATH": "/pip/overlay"}).python == base
-    assert detect(environ={"PYO3_PYTHON": "/chosen/python"}).python == "/chosen/python"
+    outside = subprocess.run(
+        [plain.python, "-c", probe], capture_output=True, text=True, env={}, check=True
+    )
+    assert os.path.realpath(outside.stdout.strip()) == base
+    inside = subprocess.run(
+        [plain.python, "-c", "import sys; print(sys.executable, sys.path[1])"],
+        capture_output=True,
+        text=True,
+        env={**dict(overlay.python_env), "BUILDRS_BUILD_PYTHONPATH": str(tmp_path)},
+        check=True,
+    )
+    assert inside.stdout.split() == [sys.executable, str(tmp_path)]
+
+
+def test_a_chosen_pyo3_python_is_passed_on_as_it_is() -> None:
+    chosen = detect(environ={"PYO3_PYTHON": "/chosen/python"})
+    assert (chosen.python, chosen.python_env) == ("/chosen/python", ())
 
 
 def test_detect_cross_target_and_pyo3_python_override() -> None:
-    platform = detect(
-        environ={"CARGO_BUILD_TARGET": "aarch64-pc-windows-msvc", "PYO3_PYTHON": "/x/python"}
-    )
+    environ = {"CARGO_BUILD_TARGET": "aarch64-pc-windows-msvc", "PYO3_PYTHON": "/x/python"}
+    platform = detect(resolve(config_settings={}, environ=environ), environ=environ)
     assert platform.target == "aarch64-pc-windows-msvc"
     assert platform.os == "windows"
     assert platform.ext_suffix == f".cp{sys.version_info[0]}{sys.version_info[1]}-win_arm64.pyd"

@@ -9,13 +9,9 @@ import pytest
 
 from buildrs import Binding, RustBin, RustExtension
 from buildrs.errors import ConfigError
-from buildrs.settings import (
-    BuildSettings,
-    key_table,
-    resolve,
-    split_config_settings,
-    target_keys,
-)
+from buildrs.pipeline.resolve import resolve, split_config_settings
+from buildrs.pipeline.settings import BuildSettings
+from buildrs.pipeline.targets import key_table, target_keys
 from conftest import ROOT
 
 CMD = "command line"
@@ -154,13 +150,26 @@ def test_resolve_precedence(sources: dict[str, Any], expected: BuildSettings) ->
         ),
         (
             {"commands": {"bdist_wheel": {"py_limited_api": ("setup.cfg", "abi3")}}},
-            "bdist_wheel py_limited_api (setup.cfg): expected a Python version like 'cp39'",
+            "bdist_wheel --py-limited-api (setup.cfg): expected a Python version like 'cp39'",
+        ),
+        (
+            {"environ": {"BUILDRS_CARGO_ARGS": "--locked --profile fast"}},
+            "BUILDRS_CARGO_ARGS: '--profile' would change the cargo profile: set it with "
+            "buildrs.profile (-C buildrs.profile=NAME, or BUILDRS_PROFILE=NAME)",
+        ),
+        (
+            {"config_settings": {"buildrs.cargo-args": "--release"}},
+            "-C buildrs.cargo-args: '--release' would change the cargo profile",
+        ),
+        (
+            {"environ": {"BUILDRS_CARGO_ARGS": "--target=aarch64-unknown-linux-gnu"}},
+            "would change the target triple, which names the modules and tags the wheel",
         ),
     ],
 )
 def test_resolve_errors(sources: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        resolve(config_settings={}, **sources)
+        resolve(**{"config_settings": {}, **sources})
     assert message in str(caught.value)
 
 
@@ -217,3 +226,74 @@ def test_readme_key_tables_are_generated_from_the_model(kind: str, heading: str)
     assert key_table(kind) in readme, f"regenerate with: python -m buildrs keys {heading}"
     documented = re.findall(r"^\| `([a-z-]+)` \|", key_table(kind), flags=re.M)
     assert documented == target_keys(kind)
+
+
+def test_every_place_a_setting_is_read_comes_from_its_declaration() -> None:
+    """The top-level keys, the -C settings, develop's options and the variables the
+    fast path watches are all derived from the declarations of BuildSettings."""
+    from buildrs.pipeline.config import parse_config
+    from buildrs.pipeline.settings import (
+        config_settings,
+        declarations,
+        develop_settings,
+        project_keys,
+        watched_environment,
+    )
+
+    declared = dict(declarations())
+    assert project_keys() == [d.key for d in declared.values() if d.key]
+    assert set(config_settings()) == {f"buildrs.{d.config}" for d in declared.values() if d.config}
+    assert [name for name, _ in develop_settings()] == [
+        "profile",
+        "features",
+        "cargo_args",
+        "target",
+        "zig",
+        "glibc",
+    ]
+    watched = watched_environment()
+    for name in ("BUILDRS_ZIG", "BUILDRS_GLIBC", "MACOSX_DEPLOYMENT_TARGET", "BUILDRS_FEATURES"):
+        assert name in watched
+    assert "BUILDRS_VENDOR" not in watched  # sdists only: an in-place build is the same
+    # Every key a declaration gives is one [tool.buildrs] accepts, with its check.
+    for key in project_keys():
+        with pytest.raises(ConfigError, match=rf"\[tool\.buildrs\]\.{key}: expected"):
+            parse_config({key: {"a": "table"}})
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ", "expected"),
+    [
+        ({"profile": "release"}, {}, BuildSettings(profile="release")),
+        ({"profile": "release"}, {"BUILDRS_PROFILE": "dev"}, BuildSettings(profile="dev")),
+        ({"zig": "true", "glibc": "2.28"}, {}, BuildSettings(zig=True, glibc="2.28")),
+        ({"features": "a,b"}, {}, BuildSettings(features=("a", "b"))),
+    ],
+)
+def test_values_given_directly_rank_as_command_options(
+    explicit: dict[str, str], environ: dict[str, str], expected: BuildSettings
+) -> None:
+    """develop passes its options to the resolver as values, not as setuptools options."""
+    settings = resolve(config_settings={}, environ=environ, explicit=explicit)
+    assert settings == expected
+    assert set(settings.given) == set(explicit) | {
+        name for name in ("profile",) if "BUILDRS_PROFILE" in environ
+    }
+
+
+def test_develop_repeats_only_what_was_given_above_pyproject() -> None:
+    from buildrs.pipeline.settings import develop_argv
+
+    settings = resolve(
+        project={"zig": True, "profile": "dist"},
+        config_settings={"buildrs.features": "a,b", "buildrs.cargo-args": "--locked -v"},
+        environ={"BUILDRS_PROFILE": "release"},
+    )
+    assert develop_argv(settings) == [
+        "--profile",
+        "release",
+        "--features",
+        "a,b",
+        "--cargo-args",
+        "--locked -v",
+    ]

@@ -166,6 +166,56 @@ def test_missing_cookiecutter_says_how_to_install(
 
 
 def test_cli_lists_every_template() -> None:
-    from buildrs import cli, new
+    from buildrs.tools import cli, new
 
     assert cli.TEMPLATES == new.TEMPLATES
+
+
+def _readme_block(heading: str) -> list[str]:
+    """The lines of the first ``sh`` block after ``heading`` in the README."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    after = text[text.index(heading) :]
+    block = after[after.index("```sh\n") + 6 :]
+    return block[: block.index("```")].strip().splitlines()
+
+
+@pytest.mark.network
+def test_starting_a_project_works_as_the_readme_says_without_an_index(
+    buildrs_wheel: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The README's three commands, run in a folder with no package index holding
+    buildrs (the first installs it from this checkout's wheel instead of '.'): the
+    new project installs, builds and passes its tests, and `new` printed the
+    commands that got it there, and no bytecode."""
+    install, render_line, test_line = _readme_block("## Starting a project")
+    assert install == "python3 -m venv .venv && .venv/bin/pip install -q '.[templates]'"
+    env = {k: v for k, v in build_env.items() if k != "PIP_FIND_LINKS"}
+    shell = install.replace("'.[templates]'", f"'{buildrs_wheel}[templates]'")
+    run(["bash", "-c", shell.replace("python3 ", f"{sys.executable} ", 1)], cwd=tmp_path, env=env)
+    rendered = run(["bash", "-c", render_line], cwd=tmp_path, env=env)
+    project = tmp_path / "fast-math"
+    assert not list(project.rglob("__pycache__")), "new copied bytecode"
+    python = str(tmp_path / ".venv" / "bin" / "python")
+    printed = rendered.stdout.splitlines()[-1]
+    assert printed.replace(python, "../.venv/bin/python") == f"next: {test_line}"
+    result = run(["bash", "-c", test_line], cwd=tmp_path, env=env)
+    assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
+
+
+@pytest.mark.network
+def test_cffi_library_edits_are_rebuilt_when_the_package_is_imported(
+    buildrs_wheel: Path, build_env: dict[str, str], fresh_venv: Venv, tmp_path: Path
+) -> None:
+    project = render("cffi", {}, tmp_path / "checksums", build_env)
+    fresh_venv.pip("install", str(buildrs_wheel))
+    fresh_venv.pip("install", "-e", str(project))
+    code = "import my_project; print(my_project.add(2, 3))"
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    assert run([str(fresh_venv.python), "-c", code], cwd=cwd, env=fresh_venv.env).stdout == "5\n"
+    source = project / "src" / "lib.rs"
+    text = source.read_text()
+    assert "a.wrapping_add(b)" in text
+    source.write_text(text.replace("a.wrapping_add(b)", "a.wrapping_add(b).wrapping_mul(10)"))
+    changed = run([str(fresh_venv.python), "-c", code], cwd=cwd, env=fresh_venv.env)
+    assert changed.stdout == "50\n", changed.stderr

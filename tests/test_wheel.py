@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildrs.wheel import check_wheel_files, module_abi
+from buildrs.plugin.wheel import check_wheel_files, module_abi
 
 LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"

@@ -1,0 +1,1 @@
+"""A package whose build script runs the build's Python."""
