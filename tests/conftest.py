@@ -144,14 +144,15 @@ def buildrs_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of this checkout; its directory is what pip's --find-links points at."""
     out = tmp_path_factory.mktemp("buildrs-wheel")
     src = tmp_path_factory.mktemp("buildrs-src") / "buildrs"
-    # Build from a copy so the checkout gets no build/ or egg-info litter.
-    shutil.copytree(
-        ROOT,
-        src,
-        ignore=shutil.ignore_patterns(
-            ".git", "target", "build", "dist", ".venv*", "*.egg-info", "example_crate", "tests"
-        ),
-    )
+    # Build from a copy so the checkout gets no build/ or egg-info litter; the
+    # checkout's own folders only (a template has a tests/ folder of its own).
+    top = {".git", "target", "build", "dist", "example_crate", "tests"}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n.startswith(".venv") or n.endswith(".egg-info")}
+        return skipped | (top & set(names) if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, src, ignore=ignore)
     run(
         [
             sys.executable,

@@ -74,7 +74,8 @@ def test_a_build_ends_with_one_line_per_target(
     """Under `pip wheel -v` (and so `pip install -v`): what was built, where, with
     which profile, in how many seconds."""
     project = copy_project(CRATES / "fastpath")
-    _, log = pip_wheel_logged(project, tmp_path / "dist", build_env)
+    own = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    _, log = pip_wheel_logged(project, tmp_path / "dist", own)
     lines = [line for line in log.splitlines() if "buildrs: ext-module 'fast_pkg._fast' ->" in line]
     assert len(lines) == 1, log
     assert "fast_pkg/_fast" in lines[0]

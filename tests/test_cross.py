@@ -18,8 +18,8 @@ from buildrs.binfmt import macho
 from buildrs.errors import ArtifactError
 from buildrs.pipeline import cargo
 from buildrs.pipeline.build import merge_universal
-from buildrs.pipeline.plan import plan
-from buildrs.pipeline.platform import cross_platform
+from buildrs.pipeline.plan import CargoInvocation, plan
+from buildrs.pipeline.platform import CrossPython, cross_platform, cross_python
 from buildrs.pipeline.settings import BuildSettings
 
 PYTHON = "/usr/bin/python3.12"
@@ -91,13 +91,16 @@ ROWS = {
     ),
     "linux-x86_64-musl-keeps-user-flags": Row(
         "x86_64-unknown-linux-musl",
-        cdylib(
-            "x86_64-unknown-linux-musl", "--", "-Copt-level=3", "-C", "target-feature=-crt-static"
-        ),
+        [
+            "rustc",
+            "--config",
+            'target.x86_64-unknown-linux-musl.rustflags=["-C", "target-feature=-crt-static"]',
+            *cdylib("x86_64-unknown-linux-musl", "--", "-Copt-level=3")[1:],
+        ],
         ["lib_native.so"],
         "lib_native.so",
         "_native.cpython-312-x86_64-linux-musl.so",
-        "linux_x86_64",
+        "musllinux_1_2_x86_64",
         rustc_flags=("-Copt-level=3",),
     ),
     "linux-x86_64-musl-user-crt-static-wins": Row(
@@ -106,7 +109,7 @@ ROWS = {
         ["lib_native.so"],
         "lib_native.so",
         "_native.cpython-312-x86_64-linux-musl.so",
-        "linux_x86_64",
+        "musllinux_1_2_x86_64",
         rustc_flags=("-C", "target-feature=+crt-static"),
     ),
     "macos-x86_64": Row(
@@ -116,6 +119,8 @@ ROWS = {
         "lib_native.dylib",
         "_native.cpython-312-darwin.so",
         "macosx_10_12_x86_64",
+        # Always given: zig, left to itself, would record its own newest macOS.
+        env={**PYO3_ENV, "MACOSX_DEPLOYMENT_TARGET": "10.12"},
     ),
     "macos-arm64-old-deployment-target-raised-to-11": Row(
         "aarch64-apple-darwin",
@@ -124,7 +129,8 @@ ROWS = {
         "lib_native.dylib",
         "_native.cpython-312-darwin.so",
         "macosx_11_0_arm64",
-        env={**PYO3_ENV, "MACOSX_DEPLOYMENT_TARGET": "10.12"},
+        # The linker gets the floor the tag names, not the 10.12 asked for.
+        env={**PYO3_ENV, "MACOSX_DEPLOYMENT_TARGET": "11.0"},
         environ={"MACOSX_DEPLOYMENT_TARGET": "10.12"},
     ),
     "macos-arm64-13.4": Row(
@@ -214,12 +220,14 @@ def accepted_by_pip(platform_tag: str) -> bool:
 @pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
 def test_cross_golden(row: Row) -> None:
     deployment = row.environ.get("MACOSX_DEPLOYMENT_TARGET")
-    platform = cross_platform(row.triple, (3, 12), PYTHON, row.environ, row.zig_glibc, deployment)
+    python = cross_python(row.environ, (3, 12))
+    platform = cross_platform(row.triple, python, PYTHON, row.zig_glibc, deployment)
     settings = BuildSettings(zig=row.zig_glibc is not None, glibc=row.zig_glibc or "2.17")
     target = ext(rustc_flags=list(row.rustc_flags)) if row.rustc_flags else ext()
     (invocation,) = plan([target], {Path("Cargo.toml"): crate()}, platform, settings)
-    assert list(invocation.args) == row.argv
-    assert dict(invocation.env) == row.env
+    argv, env = cargo.command_line(invocation, {})
+    assert argv == row.argv
+    assert env == row.env
     assert invocation.tool == row.tool
     # cargo clean never sees the glibc suffix zig takes.
     clean = list(invocation.clean_args)
@@ -236,7 +244,7 @@ def test_cross_golden(row: Row) -> None:
 
 
 def test_universal2_builds_each_architecture_then_one_tag() -> None:
-    platform = cross_platform("universal2-apple-darwin", (3, 12), PYTHON, {})
+    platform = cross_platform("universal2-apple-darwin", CrossPython((3, 12)), PYTHON)
     invocations = plan([ext()], {Path("Cargo.toml"): crate()}, platform)
     installed = "_native.cpython-312-darwin.so"
     assert [(i.slice, list(i.args)) for i in invocations] == [
@@ -244,8 +252,38 @@ def test_universal2_builds_each_architecture_then_one_tag() -> None:
         ("arm64", cdylib("aarch64-apple-darwin", *mac_flags(installed))),
     ]
     assert {t.filename for i in invocations for t in i.targets} == {installed}
+    # Each architecture links for its own floor; the tag is the oldest of them.
+    assert [i.env["MACOSX_DEPLOYMENT_TARGET"] for i in invocations] == ["10.12", "11.0"]
     assert platform.wheel_platform == "macosx_10_12_universal2"
     assert accepted_by_pip(platform.wheel_platform)
+
+
+@pytest.mark.parametrize(
+    ("environ", "argv_extra", "encoded"),
+    [
+        ({}, ["--config", 'target.x86_64-unknown-linux-musl.rustflags=["-C", "x"]'], None),
+        ({"RUSTFLAGS": "-C opt-level=2"}, [], "-C\x1fopt-level=2\x1f-C\x1fx"),
+        ({"CARGO_ENCODED_RUSTFLAGS": "-Cdebuginfo=1"}, [], "-Cdebuginfo=1\x1f-C\x1fx"),
+        ({"CARGO_ENCODED_RUSTFLAGS": ""}, [], "-C\x1fx"),
+    ],
+    ids=["config-files-kept", "rustflags-kept", "encoded-kept", "encoded-empty"],
+)
+def test_target_flags_reach_cargo_without_replacing_the_users(
+    environ: dict[str, str], argv_extra: list[str], encoded: str | None
+) -> None:
+    """cargo reads one source of rustc flags: CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS,
+    else the config files. A target's own flags join whichever the user has."""
+    invocation = CargoInvocation(
+        args=("rustc", "--lib"),
+        env={},
+        manifest_path=MANIFEST,
+        targets=(),
+        triple="x86_64-unknown-linux-musl",
+        target_rustflags=("-C", "x"),
+    )
+    argv, env = cargo.command_line(invocation, environ)
+    assert argv == ["rustc", *argv_extra, "--lib"]
+    assert env.get("CARGO_ENCODED_RUSTFLAGS") == encoded
 
 
 def thin_macho(cputype: int, cpusubtype: int, body: bytes) -> bytes:

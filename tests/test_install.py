@@ -108,3 +108,12 @@ def test_remove_stale_modules_keeps_everything_else(tmp_path: Path) -> None:
             "__init__.py",
         ]
     )
+
+
+def test_the_other_platforms_build_of_a_binary_is_removed(tmp_path: Path) -> None:
+    from buildrs.pipeline.install import remove_other_binaries
+
+    for name in ("tool", "tool.exe", "tool.txt", "toolbox"):
+        (tmp_path / name).write_text(name)
+    assert remove_other_binaries(tmp_path / "tool.exe") == [tmp_path / "tool"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tool.exe", "tool.txt", "toolbox"]

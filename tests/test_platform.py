@@ -31,7 +31,12 @@ from buildrs.pipeline.resolve import resolve
             ".cpython-311-arm-linux-gnueabihf.so",
             "linux_armv7l",
         ),
-        ("x86_64-unknown-linux-musl", "linux", ".cpython-311-x86_64-linux-musl.so", "linux_x86_64"),
+        (
+            "x86_64-unknown-linux-musl",
+            "linux",
+            ".cpython-311-x86_64-linux-musl.so",
+            "musllinux_1_2_x86_64",
+        ),
         ("x86_64-apple-darwin", "macos", ".cpython-311-darwin.so", "macosx_10_12_x86_64"),
         ("aarch64-apple-darwin", "macos", ".cpython-311-darwin.so", "macosx_11_0_arm64"),
         ("x86_64-pc-windows-msvc", "windows", ".cp311-win_amd64.pyd", "win_amd64"),

@@ -206,7 +206,7 @@ def test_starting_a_project_works_as_the_readme_says_without_an_index(
 def test_cffi_library_edits_are_rebuilt_when_the_package_is_imported(
     buildrs_wheel: Path, build_env: dict[str, str], fresh_venv: Venv, tmp_path: Path
 ) -> None:
-    project = render("cffi", {}, tmp_path / "checksums", build_env)
+    project = render("cffi", {}, tmp_path / "my-project", build_env)
     fresh_venv.pip("install", str(buildrs_wheel))
     fresh_venv.pip("install", "-e", str(project))
     code = "import my_project; print(my_project.add(2, 3))"

@@ -3,9 +3,13 @@ declared targets against its files. Pure logic, table-driven."""
 
 from __future__ import annotations
 
+import struct
+from pathlib import Path
+
 import pytest
 
-from buildrs.plugin.wheel import check_wheel_files, module_abi
+from buildrs.binfmt import macho
+from buildrs.plugin.wheel import check_binary_platforms, check_wheel_files, module_abi
 
 LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"
@@ -100,3 +104,81 @@ def test_a_declared_target_must_be_in_the_wheel() -> None:
         "RustBin('tool') is declared but pkg-0.1.0.data/scripts/tool is not in the wheel "
         "(was it built in place?)"
     ]
+
+
+def _elf(machine: int) -> bytes:
+    return b"\x7fELF\x02\x01\x01" + bytes(11) + struct.pack("<H", machine) + bytes(40)
+
+
+def _pe(machine: int) -> bytes:
+    head = bytearray(0x100)
+    head[:2] = b"MZ"
+    struct.pack_into("<I", head, 0x3C, 0x80)
+    head[0x80:0x84] = b"PE\0\0"
+    struct.pack_into("<H", head, 0x84, machine)
+    return bytes(head)
+
+
+def _macho(cputype: int) -> bytes:
+    return struct.pack("<IiI", 0xFEEDFACF, cputype, 0) + bytes(20)
+
+
+@pytest.mark.parametrize(
+    ("head", "platform_tag", "problem"),
+    [
+        (_elf(62), "linux_x86_64", None),
+        (_elf(62), "manylinux_2_17_x86_64.manylinux2014_x86_64", None),
+        (_elf(183), "musllinux_1_2_aarch64", None),
+        (_elf(183), "linux_x86_64", "is a linux binary for aarch64, but the wheel is tagged"),
+        (_elf(62), "win_amd64", "is a linux binary for x86_64, but the wheel is tagged win_amd64"),
+        (_pe(0x8664), "win_amd64", None),
+        (_pe(0xAA64), "win_amd64", "is a win binary for arm64"),
+        (_pe(0x14C), "win32", None),
+        (_macho(0x01000007), "macosx_10_12_x86_64", None),
+        (_macho(0x0100000C), "macosx_11_0_arm64", None),
+        (_macho(0x0100000C), "macosx_10_12_x86_64", "is a macosx binary for arm64"),
+        (
+            macho.write_fat([_macho(0x01000007), _macho(0x0100000C)]),
+            "macosx_10_12_universal2",
+            None,
+        ),
+        (_macho(0x01000007), "macosx_10_12_universal2", "is a macosx binary for x86_64"),
+        (b"#!/bin/sh\n", "win_amd64", None),
+    ],
+)
+def test_binaries_for_another_platform_are_caught(
+    tmp_path: Path, head: bytes, platform_tag: str, problem: str | None
+) -> None:
+    """A stale binary of an earlier build for another target must not ship."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "file").write_bytes(head)
+    problems = check_binary_platforms(tmp_path, ["pkg/file"], platform_tag)
+    if problem is None:
+        assert problems == []
+    else:
+        (found,) = problems
+        assert found.startswith("pkg/file ") and problem in found
+
+
+@pytest.mark.parametrize(
+    ("name", "platform_tag", "problem"),
+    [
+        ("pkg/_native.cpython-311-x86_64-linux-gnu.so", "musllinux_1_2_x86_64", "linux-gnu"),
+        ("pkg/_native.cpython-311-x86_64-linux-musl.so", "musllinux_1_2_x86_64", None),
+        ("pkg/_native.cpython-311-x86_64-linux-musl.so", "linux_x86_64", "linux-musl"),
+        ("pkg/_native.cpython-311-darwin.so", "macosx_11_0_arm64", None),
+        ("pkg/_native.cpython-311-darwin.so", "win_amd64", "darwin"),
+        ("pkg/_native.cp311-win_amd64.pyd", "win_amd64", None),
+        ("pkg/_native.cp311-win_amd64.pyd", "manylinux_2_17_x86_64", "windows"),
+        ("pkg/_native.cpython-311-aarch64-linux-gnu.so", "manylinux_2_17_aarch64", None),
+    ],
+)
+def test_module_names_for_another_system_are_caught(
+    name: str, platform_tag: str, problem: str | None
+) -> None:
+    problems = check_wheel_files([name], ("cp311", "cp311", platform_tag), {}, [])
+    if problem is None:
+        assert problems == []
+    else:
+        (found,) = problems
+        assert found.startswith(f"{name} is named for {problem}, but the wheel is tagged")

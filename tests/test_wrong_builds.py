@@ -78,7 +78,8 @@ def test_develop_is_not_answered_from_its_stamp_when_a_setting_changed(
     is a new build, while the same settings again are answered without cargo."""
     project = copy_project(CRATES / "fastpath")
     wrapper, log = counting_cargo(tmp_path)
-    env = {**build_env, "CARGO": str(wrapper)}
+    # A target directory of its own: test_develop counts the cargo runs of this crate.
+    env = {**build_env, "CARGO": str(wrapper), "CARGO_TARGET_DIR": str(tmp_path / "target")}
     env.pop("BUILDRS_PROFILE")
 
     def develop(**extra: str) -> str:
@@ -215,7 +216,8 @@ def test_a_misspelt_package_stops_the_build_and_a_namespace_package_still_builds
     ) in output
 
     pyproject.write_text(pyproject.read_text().replace('"fastpkg._fast"', '"native_only._fast"'))
-    wheel = pip_wheel(project, tmp_path / "ns", build_env)
+    own = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    wheel = pip_wheel(project, tmp_path / "ns", own)
     assert "native_only/_fast" in " ".join(names(wheel))
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "CargoOutput",
     "Selected",
     "check_rust_version",
+    "command_line",
     "find_cargo",
     "read_messages",
     "run_invocation",
@@ -132,6 +133,39 @@ def find_zigbuild(
     return found, added
 
 
+def _zig_program(environ: Mapping[str, str]) -> str | None:
+    """The zig a zig build links with: ``CARGO_ZIGBUILD_ZIG_PATH``, ``zig`` on PATH, or
+    PyPI's ``ziglang``."""
+    given = environ.get("CARGO_ZIGBUILD_ZIG_PATH") or shutil.which("zig", path=environ.get("PATH"))
+    if given:
+        return given
+    ziglang = importlib.util.find_spec("ziglang")
+    if ziglang is None or not ziglang.origin:
+        return None
+    zig = Path(ziglang.origin).with_name("zig.exe" if sys.platform == "win32" else "zig")
+    return str(zig) if zig.is_file() else None
+
+
+def zig_musl_version(environ: Mapping[str, str]) -> str | None:
+    """The version of the musl zig links musl targets against (``1.2.5``), read from
+    zig's own copy of musl; ``None`` where zig or its musl cannot be found."""
+    import re
+
+    zig = _zig_program(environ)
+    if zig is None:
+        return None
+    folder = Path(zig).resolve().parent
+    result = process.run([zig, "env"], quiet=True, check=False, cwd=folder)
+    found = re.search(r'lib_dir"?\s*[=:]\s*"([^"]+)"', result.stdout)
+    if result.returncode != 0 or not found:
+        return None
+    lib_dir = folder / found.group(1)  # zig names it relative to where it runs
+    header = lib_dir / "libc" / "musl" / "src" / "internal" / "version.h"
+    text = header.read_text(encoding="utf-8", errors="replace") if header.is_file() else ""
+    version = re.search(r'VERSION\s+"(\d+\.\d+(?:\.\d+)?)"', text)
+    return version.group(1) if version else None
+
+
 def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
     """Collect artifacts and build-script outputs from cargo's JSON message lines.
 
@@ -221,15 +255,38 @@ def select(invocation: CargoInvocation, output: CargoOutput, platform: Platform)
     ]
 
 
+def command_line(
+    invocation: CargoInvocation, environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The arguments and added variables of an invocation, with its target's own rustc
+    flags given the way cargo reads them: as ``--config target.<triple>.rustflags``,
+    which cargo joins with the user's config files, or, when the environment sets
+    ``CARGO_ENCODED_RUSTFLAGS`` or ``RUSTFLAGS`` (which replace every config file's
+    flags), added to those."""
+    args, env = list(invocation.args), dict(invocation.env)
+    flags = invocation.target_rustflags
+    if not flags or not invocation.triple:
+        return args, env
+    encoded = environ.get("CARGO_ENCODED_RUSTFLAGS")
+    plain = environ.get("RUSTFLAGS")
+    if encoded is not None or plain is not None:
+        mine = list(encoded.split("\x1f") if encoded else (plain or "").split())
+        env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join([f for f in mine if f] + list(flags))
+        return args, env
+    setting = f"target.{invocation.triple}.rustflags={json.dumps(list(flags))}"
+    return [args[0], "--config", setting, *args[1:]], env
+
+
 def run_invocation(
     invocation: CargoInvocation, cargo: str, cwd: Path, tool_env: Mapping[str, str] | None = None
 ) -> CargoOutput:
     """Run one invocation with ``cargo`` (or the program its ``tool`` names), streaming
     cargo's diagnostics, and return what it reported."""
     lines: list[str] = []
+    args, env = command_line(invocation, os.environ)
     process.run(
-        [cargo, *invocation.args],
-        env={**invocation.env, **(tool_env or {})},
+        [cargo, *args],
+        env={**env, **(tool_env or {})},
         unset=invocation.unset_env,
         cwd=cwd,
         on_line=lines.append,

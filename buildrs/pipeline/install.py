@@ -32,6 +32,7 @@ __all__ = [
     "copy_generated",
     "install_file",
     "install_targets",
+    "remove_other_binaries",
     "remove_stale_modules",
     "write_text",
 ]
@@ -142,6 +143,21 @@ def remove_stale_modules(module: Path) -> list[Path]:
             sibling.unlink()
             log.info("buildrs: removed %s, an earlier build of the same module", sibling)
             removed.append(sibling)
+    return removed
+
+
+def remove_other_binaries(binary: Path) -> list[Path]:
+    """Remove the build of the same binary for another platform beside ``binary``:
+    ``tool`` beside a new ``tool.exe``, or the reverse, which a build tree reused for
+    another target would otherwise carry into the wheel."""
+    stem = binary.name.removesuffix(".exe")
+    removed = []
+    for name in (stem, f"{stem}.exe"):
+        other = binary.with_name(name)
+        if name != binary.name and other.is_file():
+            other.unlink()
+            log.info("buildrs: removed %s, a build of the same binary for another platform", other)
+            removed.append(other)
     return removed
 
 
@@ -275,6 +291,8 @@ def install_targets(
                 layout.scripts_dir / planned.filename, layout.scripts_dir, planned.label
             )
             installed.append(Installed(install_file(source, dest, executable=True), dest, planned))
+            if not layout.inplace:  # the build tree's, never an environment's bin/
+                remove_other_binaries(dest)
             continue
         module_dir = layout.module_dir(planned.package)
         tree = project_dir if layout.inplace else layout.build_lib
@@ -282,6 +300,8 @@ def install_targets(
         dest = install_file(source, dest, executable=not planned.is_module)
         if planned.is_module:
             remove_stale_modules(dest)
+        else:
+            remove_other_binaries(dest)
         regular = layout.build_lib.joinpath(*planned.package_parts, planned.filename)
         installed.append(Installed(dest, regular, planned))
         if planned.wrapper:

@@ -19,7 +19,7 @@ from typing import Literal
 from buildrs.errors import ConfigError
 
 from .manifest import CrateInfo
-from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform
+from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform, macos_deployment_for
 from .settings import BuildSettings
 from .targetplan import TargetPlan, plan_target, profile_args, split_profile
 from .targets import Binding, TargetSettings
@@ -111,6 +111,11 @@ class CargoInvocation:
     slice: str | None = None
     """For one architecture of a universal2 build (``x86_64``, ``arm64``): its
     artifacts are merged with the other architecture's before they are installed."""
+    triple: str | None = None
+    """The target triple built for (``None``: the host)."""
+    target_rustflags: tuple[str, ...] = ()
+    """Flags every crate of the target is built with: given to cargo as its
+    ``target.<triple>.rustflags`` (see ``cargo.command_line``)."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,8 @@ def _invocation(
         clean_args=tuple(clean),
         unset_env=(*platform.unset_env, *build.unset_env),
         tool=_tool(build),
+        triple=platform.target,
+        target_rustflags=job.decided.target_rustflags,
     )
 
 
@@ -276,7 +283,7 @@ def _workspace_key(t: TargetSettings, crate: CrateInfo, decided: TargetPlan) -> 
         return None
     env = tuple(sorted(decided.env.items()))
     common = (decided.profile, decided.args, t.cargo_manifest_args, env, t.quiet, t.optional)
-    return (crate.workspace_root, *common)
+    return (crate.workspace_root, decided.target_rustflags, *common)
 
 
 def _bin_key(t: TargetSettings, decided: TargetPlan) -> object:
@@ -313,6 +320,12 @@ def _planned(t: TargetSettings, crate: CrateInfo, decided: TargetPlan) -> Planne
         rust_version=t.rust_version,
         note=decided.note,
     )
+
+
+def _slice(platform: Platform, triple: str) -> Platform:
+    """One architecture of a universal2 build, with that architecture's macOS floor."""
+    deployment = macos_deployment_for(triple, platform.macos_deployment_target)
+    return replace(platform, target=triple, macos_deployment_target=deployment)
 
 
 def _check_declared_once(targets: Sequence[TargetSettings]) -> None:
@@ -353,9 +366,7 @@ def plan(
         return [
             replace(invocation, slice=arch)
             for arch, triple in UNIVERSAL2_SLICES
-            for invocation in plan(
-                targets, crates, replace(platform, target=triple), build, inplace
-            )
+            for invocation in plan(targets, crates, _slice(platform, triple), build, inplace)
         ]
     _check_declared_once(targets)
     singles: list[_Job] = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from buildrs.errors import ConfigError
 
-from .values import parse_python_version
+from .crosspython import CrossPython, cross_python
 
 if TYPE_CHECKING:
     from .settings import BuildSettings
@@ -24,10 +24,15 @@ if TYPE_CHECKING:
 __all__ = [
     "UNIVERSAL2",
     "UNIVERSAL2_SLICES",
+    "CrossPython",
     "Platform",
+    "cross_platform",
+    "cross_python",
     "detect",
     "ext_suffix_for",
+    "macos_deployment_for",
     "manylinux_tags",
+    "musllinux_tag",
     "os_of_triple",
     "python_name",
     "wheel_platform_for",
@@ -64,6 +69,12 @@ class Platform:
     python_env: tuple[tuple[str, str], ...] = ()
     """Variables ``python`` runs with when it is buildrs' launcher of the build's own
     interpreter (see ``interpreter``); empty when ``PYO3_PYTHON`` was given."""
+    cross: bool = False
+    """Built for another OS or architecture than the running interpreter's."""
+    cross_python: str | None = None
+    """A cross build: where the target Python's version came from (``PYO3_CROSS_LIB_DIR=...``
+    or ``PYO3_CROSS_PYTHON_VERSION``); ``None`` when neither said (the building
+    Python's version is assumed)."""
 
     @property
     def cargo_target(self) -> str | None:
@@ -188,20 +199,42 @@ def wheel_platform_for(triple: str, macos_deployment_target: str | None = None) 
         return _WINDOWS_PLATFORMS.get(arch, f"win_{arch}")
     if system == "macos":
         return _macos_platform(arch, macos_deployment_target)
+    if system == "linux" and "-musl" in triple:
+        return musllinux_tag(DEFAULT_MUSL, triple)
     return f"{system}_{_WHEEL_ARCH.get(arch, arch)}"
 
 
+DEFAULT_MUSL = "1.2"
+"""The musl of rustc's musl targets (1.2.3 and newer since Rust 1.71): ``musllinux_1_2``."""
+
+
+def musllinux_tag(musl: str, triple: str) -> str:
+    """The wheel platform tag of a module linked against ``musl`` (``1.2.5``) for
+    ``triple``: ``musllinux_1_2_x86_64``, which pip on Alpine installs."""
+    major, minor = musl.split(".")[:2]
+    return f"musllinux_{int(major)}_{int(minor)}_{_manylinux_arch(triple)}"
+
+
 _LEGACY_MANYLINUX = {(2, 5): "manylinux1", (2, 12): "manylinux2010", (2, 17): "manylinux2014"}
+
+
+def _manylinux_arch(triple: str) -> str:
+    """The architecture as manylinux and musllinux tags spell it."""
+    arch = triple.split("-")[0]
+    return {
+        "i586": "i686",
+        "armv7": "armv7l",
+        "powerpc64le": "ppc64le",
+        "powerpc64": "ppc64",
+        "riscv64gc": "riscv64",
+    }.get(arch, arch)
 
 
 def manylinux_tags(glibc: str, triple: str) -> str:
     """The wheel platform tag of a build linked against ``glibc`` for ``triple``:
     ``manylinux_2_17_x86_64.manylinux2014_x86_64``, legacy alias included."""
     major, minor = (int(part) for part in glibc.split("."))
-    arch = triple.split("-")[0]
-    arch = {"i586": "i686", "armv7": "armv7l", "powerpc64le": "ppc64le", "powerpc64": "ppc64"}.get(
-        arch, arch
-    )
+    arch = _manylinux_arch(triple)
     tags = [f"manylinux_{major}_{minor}_{arch}"]
     legacy = _LEGACY_MANYLINUX.get((major, minor))
     if legacy and (legacy == "manylinux2014" or arch in ("x86_64", "i686")):
@@ -239,39 +272,63 @@ def _host_os() -> str:
     return sys.platform.rstrip("0123456789")
 
 
+_MACOS_FLOORS = {"aarch64": "11.0", "arm64": "11.0"}
+
+
+def macos_deployment_for(triple: str, asked: str | None) -> str:
+    """The ``MACOSX_DEPLOYMENT_TARGET`` a macOS build links with: the asked one, raised
+    to the architecture's floor (11.0 for arm64, rustc's 10.12 for x86_64). Always
+    given: a linker left to itself (zig's) picks its own newest macOS."""
+    floor = _MACOS_FLOORS.get(triple.split("-")[0], "10.12")
+    if not asked:
+        return floor
+
+    def key(text: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in text.split(".") if p.isdigit())
+
+    return asked if key(asked) >= key(floor) else floor
+
+
 def cross_platform(
     triple: str,
-    version: tuple[int, int],
-    python: str,
-    environ: Mapping[str, str],
+    python: CrossPython,
+    launcher: str,
     zig_glibc: str | None = None,
     deployment_target: str | None = None,
 ) -> Platform:
-    """The platform of a build for another machine's ``triple``, for CPython ``version``
-    (``PYO3_CROSS_PYTHON_VERSION`` overrides it, as it does for pyo3). Pure: every
-    cross build's names and tags follow from these arguments."""
-    cross_version = environ.get("PYO3_CROSS_PYTHON_VERSION")
-    if cross_version:
-        version = parse_python_version(cross_version, "PYO3_CROSS_PYTHON_VERSION")
+    """The platform of a build for another machine's ``triple``, for the Python
+    ``python`` describes, with ``launcher`` as ``PYO3_PYTHON``. Pure: every cross
+    build's names and tags follow from these arguments."""
     system = os_of_triple(triple)
-    deployment = deployment_target if system == "macos" else None
+    deployment = None
+    if system == "macos":
+        deployment = deployment_target or "10.12"
+        if triple != UNIVERSAL2:
+            deployment = macos_deployment_for(triple, deployment_target)
     glibc = zig_glibc if "-linux-gnu" in triple else None
     return Platform(
         os=system,
-        ext_suffix=ext_suffix_for(triple, version),
-        python=python,
-        python_version=version,
+        ext_suffix=python.ext_suffix or ext_suffix_for(triple, python.version),
+        python=launcher,
+        python_version=python.version,
         target=triple,
         macos_deployment_target=deployment,
         wheel_platform=(
             manylinux_tags(glibc, triple) if glibc else wheel_platform_for(triple, deployment)
         ),
         glibc=glibc,
+        cross=True,
+        cross_python=python.source or None,
     )
 
 
-def _same_machine(triple: str, system: str) -> bool:
+def _same_machine(triple: str, system: str, ext_suffix: str) -> bool:
+    """Whether ``triple`` is what the running interpreter is built for: the same OS,
+    architecture and, on Linux, C library (a musl target from a glibc Python is a
+    cross build, whose modules are named for musl)."""
     host_arch = sysconfig.get_platform().rsplit("-", 1)[-1]
+    if system == "linux" and ("musl" in triple) != ("musl" in ext_suffix):
+        return False
     return os_of_triple(triple) == system and triple.split("-")[0] in (
         host_arch,
         {"amd64": "x86_64", "arm64": "aarch64"}.get(host_arch.lower(), host_arch),
@@ -299,8 +356,9 @@ def detect(
         target = _host_triple(sysconfig.get_platform().rsplit("-", 1)[-1], ext_suffix)
     overlay = python != sys.executable and _pip_overlay(env)
     unset = ("PYTHONPATH",) if overlay else ()
-    if target and not _same_machine(target, system):
-        cross = cross_platform(target, version, python, env, zig_glibc, deployment)
+    if target and not _same_machine(target, system, ext_suffix):
+        facts = cross_python(env, version)
+        cross = cross_platform(target, facts, python, zig_glibc, deployment)
         return replace(cross, unset_env=unset, python_env=python_env)
     glibc = zig_glibc if target and "-linux-gnu" in target else None
     if system == "macos":

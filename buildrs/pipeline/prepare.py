@@ -7,19 +7,27 @@ running machine, such as a ``PYO3_PYTHON`` of another Python.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from buildrs.errors import BuildrsError, ConfigError
 
-from . import process
-from .manifest import CrateInfo, read_crate
+from . import cargo, process
+from .manifest import CrateInfo, load_toml, read_crate
 from .plan import CargoInvocation, DistPlan, plan
-from .platform import Platform, detect, python_name
+from .platform import Platform, detect, musllinux_tag, python_name
 from .settings import BuildSettings
 from .targets import Binding, TargetSettings
 
-__all__ = ["check_pyo3_python", "make_plan", "read_crates"]
+__all__ = [
+    "check_cross_python",
+    "check_pyo3_python",
+    "check_standard_library",
+    "make_plan",
+    "read_crates",
+]
 
 
 def read_crates(targets: Sequence[TargetSettings], project_dir: Path) -> dict[Path, CrateInfo]:
@@ -39,22 +47,97 @@ def make_plan(
     environ: Mapping[str, str] | None = None,
 ) -> DistPlan:
     """Read the crates and the platform, and plan the build of ``targets``."""
-    platform = detect(settings, environ)
+    env = os.environ if environ is None else environ
+    platform = detect(settings, env)
+    if settings.zig and platform.target and "-musl" in platform.target:
+        musl = cargo.zig_musl_version(env)
+        if musl:
+            platform = replace(platform, wheel_platform=musllinux_tag(musl, platform.target))
     crates = read_crates(targets, project_dir)
     invocations = plan(targets, crates, platform, settings, inplace)
     check_pyo3_python(platform, invocations)
+    check_cross_python(platform, invocations)
+    if invocations and platform.target:
+        check_standard_library(platform, invocations, project_dir, env)
     return DistPlan(platform, settings, tuple(invocations))
+
+
+def _version_specific(invocations: Sequence[CargoInvocation]) -> list[str]:
+    """The targets that are modules for one Python version (PyO3, RustCPython)."""
+    return [
+        t.label
+        for invocation in invocations
+        for t in invocation.targets
+        if t.is_module and t.abi3 is None and t.binding in (Binding.PyO3, Binding.RustCPython)
+    ]
+
+
+def check_cross_python(platform: Platform, invocations: Sequence[CargoInvocation]) -> None:
+    """A cross build of a module for one Python version must be told which Python:
+    the building Python's version would be a guess, and a module named for the wrong
+    Python installs and then fails to import."""
+    labels = _version_specific(invocations)
+    if not platform.cross or platform.cross_python or not labels:
+        return
+    raise ConfigError(
+        f"{labels[0]} is built for one Python version, for {platform.target}, but nothing "
+        "says which Python that is. Set PYO3_CROSS_LIB_DIR to the target Python's "
+        "lib/python3.X directory (its _sysconfigdata names the version and the module's "
+        "suffix), or PYO3_CROSS_PYTHON_VERSION=3.X; or build the module for the stable "
+        "ABI (pyo3's abi3-py3X feature)"
+    )
+
+
+def _build_std_configured(project_dir: Path, environ: Mapping[str, str]) -> bool:
+    """Whether cargo builds the standard library itself (``-Zbuild-std``), by the
+    environment or a ``[unstable] build-std`` in a cargo config file."""
+    if environ.get("CARGO_UNSTABLE_BUILD_STD"):
+        return True
+    home = Path(environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    folders = [project_dir.resolve(), *project_dir.resolve().parents, home]
+    for folder in folders:
+        for name in ("config.toml", "config"):
+            config = (folder if folder == home else folder / ".cargo") / name
+            if config.is_file():
+                unstable = load_toml(config, "cargo config").get("unstable")
+                if isinstance(unstable, dict) and unstable.get("build-std"):
+                    return True
+    return False
+
+
+def check_standard_library(
+    platform: Platform,
+    invocations: Sequence[CargoInvocation],
+    project_dir: Path,
+    environ: Mapping[str, str],
+) -> None:
+    """Stop a build for a triple whose standard library rustc does not have, before
+    cargo fails on it deep in a dependency."""
+    if any("build-std" in arg for i in invocations for arg in i.args):
+        return
+    triples = sorted({i.triple for i in invocations if i.triple})
+    rustc = environ.get("RUSTC") or "rustc"
+    for triple in triples:
+        result = process.run(
+            [rustc, "--print", "target-libdir", "--target", triple], quiet=True, check=False
+        )
+        libdir = Path(result.stdout.strip()) if result.returncode == 0 else None
+        if libdir is not None and any(libdir.glob("libcore-*.rlib")):
+            continue
+        if _build_std_configured(project_dir, environ):
+            return
+        raise ConfigError(
+            f"the build is for {triple}, but rustc ({rustc}) has no standard library for it"
+            f"{f' in {libdir}' if libdir else ''}. Install it with `rustup target add "
+            f"{triple}`, or have cargo build it from source (-Zbuild-std; see the README's "
+            "Cross-compiling section)"
+        )
 
 
 def check_pyo3_python(platform: Platform, invocations: Sequence[CargoInvocation]) -> None:
     """Refuse a ``PYO3_PYTHON`` that is another Python than the one version-specific
     modules are named for: pyo3 would compile for it, and they would not import."""
-    version_specific = any(
-        t.is_module and t.abi3 is None and t.binding in (Binding.PyO3, Binding.RustCPython)
-        for invocation in invocations
-        for t in invocation.targets
-    )
-    if not version_specific or platform.target is not None:
+    if not _version_specific(invocations) or platform.cross:
         return
     if platform.python_env:
         return  # buildrs' launcher: it runs the interpreter of this very build

@@ -194,14 +194,6 @@ def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[s
     flags = list(t.rustc_flags)
     if t.native:
         flags += ["-C", "target-cpu=native"]
-    if (
-        platform.target
-        and "-musl" in platform.target
-        and not t.is_bin
-        and not any("crt-static" in flag for flag in flags)
-    ):
-        # musl links statically by default, and a static C runtime cannot make a cdylib.
-        flags += ["-C", "target-feature=-crt-static"]
     if t.strip is Strip.Debug:
         flags += ["-C", "strip=debuginfo"]
     elif t.strip is Strip.All:
@@ -216,6 +208,18 @@ def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[s
             f"link-args=-Wl,-install_name,@rpath/{filename}",
         ]
     return flags
+
+
+def _target_rustflags(t: TargetSettings, platform: Platform) -> tuple[str, ...]:
+    """Flags every crate of the target must be built with. musl links the C runtime
+    statically by default, and a static C runtime cannot make a cdylib: cargo itself
+    refuses the crate type unless its own target flags turn that off (flags after
+    ``cargo rustc --`` come too late for that check)."""
+    if not platform.target or "-musl" not in platform.target or t.is_bin:
+        return ()
+    if any("crt-static" in flag for flag in t.rustc_flags):
+        return ()  # the user chose
+    return ("-C", "target-feature=-crt-static")
 
 
 def target_env(t: TargetSettings, platform: Platform, build: BuildSettings) -> dict[str, str]:
@@ -288,6 +292,8 @@ class TargetPlan:
     filename: str
     cargo_name: str
     rustc_flags: tuple[str, ...]
+    target_rustflags: tuple[str, ...]
+    """Flags for every crate of the target (cargo's ``target.<triple>.rustflags``)."""
     env: dict[str, str]
     note: str | None
 
@@ -313,6 +319,7 @@ def plan_target(
         filename=filename,
         cargo_name=_cargo_name(t, crate),
         rustc_flags=tuple(_rustc_flags(t, platform, filename)),
+        target_rustflags=_target_rustflags(t, platform),
         env=target_env(t, platform, build),
         note=_no_abi3_note(t, crate, platform, build, features, filename),
     )

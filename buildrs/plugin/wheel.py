@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from buildrs.binfmt import platform_of
 from buildrs.errors import BuildrsError
 from buildrs.pipeline import process
 from buildrs.pipeline.plan import DistPlan
@@ -26,6 +27,7 @@ from .distribution import dist_plan, project_dir, rust_targets
 __all__ = [
     "SKIPPED_FILE",
     "WheelTagError",
+    "check_binary_platforms",
     "check_wheel_files",
     "make_bdist_wheel",
     "module_abi",
@@ -75,7 +77,7 @@ def check_wheel_files(
     """Problems of a wheel holding ``files`` (paths relative to its root, with ``/``)
     under ``tag``. ``floors`` maps the Rust modules' paths to their abi3 floors;
     ``required`` lists ``(path, label)`` of the declared, non-optional targets."""
-    impl, abi, _ = tag
+    impl, abi, platform_tag = tag
     wheel = "-".join(tag)
     present = set(files)
     problems = [
@@ -89,7 +91,12 @@ def check_wheel_files(
         if not kind or kind == "other":
             continue
         floor = floors.get(path)
-        if abi == "none":
+        named, promised = _named_system(path), _tag_system(platform_tag)
+        if named and promised and named != promised:
+            problems.append(
+                f"{path} is named for {named}, but the wheel is tagged {wheel} ({promised})"
+            )
+        elif abi == "none":
             problems.append(
                 f"{path} is an extension module, but the wheel is tagged {wheel}, "
                 "which claims no Python ABI"
@@ -111,6 +118,77 @@ def check_wheel_files(
                 f"{path} needs the stable ABI of Python {floor[0]}.{floor[1]} or newer, "
                 f"but the wheel is tagged {wheel} and would install on older versions. "
                 f"Enable pyo3's abi3-py{impl[2:]} feature or raise py_limited_api"
+            )
+    return problems
+
+
+def _named_system(path: str) -> str | None:
+    """The system a version-specific module's name is for: ``linux-gnu``,
+    ``linux-musl``, ``darwin`` or ``windows``; ``None`` when the name does not say."""
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".pyd"):
+        return "windows" if "-win" in name else None
+    for system in ("linux-gnu", "linux-musl", "darwin"):
+        if re.search(rf"[-.]{system}[^./]*\.so$", name):
+            return system
+    return None
+
+
+def _tag_system(platform_tag: str) -> str | None:
+    """The system a wheel's platform tag is for, as module names spell it."""
+    first = platform_tag.split(".")[0]
+    if first.startswith("win"):
+        return "windows"
+    if first.startswith("macosx_"):
+        return "darwin"
+    if first.startswith("musllinux_"):
+        return "linux-musl"
+    if first.startswith(("manylinux", "linux_")):
+        return "linux-gnu"
+    return None
+
+
+def _tag_platform(platform_tag: str) -> tuple[str, set[str]]:
+    """``(system, architectures)`` a wheel's platform tag promises: ``win_amd64`` ->
+    ``("win", {"amd64"})``, ``manylinux_2_17_x86_64.manylinux2014_x86_64`` -> ``("linux",
+    {"x86_64"})``."""
+    tags = platform_tag.split(".")
+    if tags[0] == "win32":
+        return "win", {"win32"}
+    if tags[0].startswith("win_"):
+        return "win", {tag.removeprefix("win_") for tag in tags}
+    if tags[0].startswith("macosx_"):
+        return "macosx", {tag.split("_", 3)[3] for tag in tags if tag.count("_") >= 3}
+    arches = set()
+    for tag in tags:
+        for prefix in ("manylinux2014_", "manylinux2010_", "manylinux1_", "linux_"):
+            if tag.startswith(prefix):
+                arches.add(tag.removeprefix(prefix))
+                break
+        else:
+            found = re.fullmatch(r"(?:many|musl)linux_\d+_\d+_(.+)", tag)
+            if found:
+                arches.add(found.group(1))
+    return "linux", arches
+
+
+def check_binary_platforms(root: Path, files: Iterable[str], platform_tag: str) -> list[str]:
+    """Problems of native binaries in a wheel built for another system or architecture
+    than its platform tag says (a stale file of an earlier build for another target)."""
+    if platform_tag == "any":
+        return []
+    system, arches = _tag_platform(platform_tag)
+    problems = []
+    for name in sorted(files):
+        with (root / name).open("rb") as handle:
+            found = platform_of(handle.read(4096))
+        if found is None:
+            continue
+        fat = found[1] == "universal2" and arches <= {"x86_64", "arm64"}
+        if found[0] != system or (arches and found[1] not in arches and not fat):
+            problems.append(
+                f"{name} is a {found[0]} binary for {found[1]}, but the wheel is tagged "
+                f"{platform_tag}"
             )
     return problems
 
@@ -218,7 +296,9 @@ class _RustWheel:
         data = Path(self.data_dir)  # relative to the wheel's root
         data_dir = (data.relative_to(root) if data.is_absolute() else data).as_posix()
         floors, required = _expected(plan, data_dir)
-        problems = check_wheel_files(_wheel_files(root), self.get_tag(), floors, required)
+        files, tag = _wheel_files(root), self.get_tag()
+        problems = check_wheel_files(files, tag, floors, required)
+        problems += check_binary_platforms(root, files, tag[2])
         if problems:
             raise WheelTagError(
                 "the wheel was not written, because what it holds does not match "
