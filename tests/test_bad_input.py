@@ -301,6 +301,14 @@ CASES: dict[str, Case] = {
         words=("fake-cargo is a script whose interpreter '/nonexistent/bin/interpreter'",),
         chmod=("fake-cargo",),
     ),
+    "target-without-std": Case(
+        env={"CARGO_BUILD_TARGET": "x86_64-unknown-freebsd"},
+        words=(
+            "the build is for x86_64-unknown-freebsd, but rustc (rustc) has no standard "
+            "library for it",
+            "rustup target add x86_64-unknown-freebsd",
+        ),
+    ),
     "cargo-args-unbalanced": Case(
         env={"BUILDRS_CARGO_ARGS": "--config 'a=1"}, words=("BUILDRS_CARGO_ARGS: cannot split",)
     ),

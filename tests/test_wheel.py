@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from buildrs.binfmt import macho
-from buildrs.plugin.wheel import check_binary_platforms, check_wheel_files, module_abi
+from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, module_abi
 
 LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"

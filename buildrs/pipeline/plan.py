@@ -72,6 +72,10 @@ class PlannedTarget:
     """The rustc versions the crate builds with."""
     note: str | None = None
     """Something the build does differently from what was asked, and why, to report."""
+    musl_libc: str | None = None
+    """For a musl target: the name musllinux systems load libc by
+    (``libc.musl-x86_64.so.1``), which the installed file must need instead of the
+    ``libc.so`` other musl toolchains record."""
 
     @property
     def package_parts(self) -> tuple[str, ...]:
@@ -319,6 +323,7 @@ def _planned(t: TargetSettings, crate: CrateInfo, decided: TargetPlan) -> Planne
         optional=t.optional,
         rust_version=t.rust_version,
         note=decided.note,
+        musl_libc=decided.musl_libc,
     )
 
 

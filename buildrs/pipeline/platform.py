@@ -342,7 +342,7 @@ def detect(
     cross-building. With ``settings.zig`` the glibc of Linux GNU targets, the host's own
     included, is pinned to ``settings.glibc`` and the wheel is tagged manylinux for it.
     """
-    from .interpreter import pyo3_python
+    from .launchers import pyo3_python
 
     env = os.environ if environ is None else environ
     target = settings.target if settings else None

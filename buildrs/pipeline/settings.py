@@ -293,6 +293,18 @@ class BuildSettings:
             changes_build=False,
         ),
     )
+    sbom: bool = setting(
+        True,
+        Declaration(
+            "flag",
+            "wheels carry a CycloneDX SBOM of the crates compiled into them (PEP 770)",
+            key="sbom",
+            config="sbom",
+            env=("BUILDRS_SBOM",),
+            shown_default="`true`",
+            changes_build=False,
+        ),
+    )
     macos_deployment_target: str | None = setting(
         None,
         Declaration(

@@ -222,6 +222,19 @@ def _target_rustflags(t: TargetSettings, platform: Platform) -> tuple[str, ...]:
     return ("-C", "target-feature=-crt-static")
 
 
+_MUSL_ARCH = {"i686": "x86", "i586": "x86", "powerpc64le": "ppc64le", "riscv64gc": "riscv64"}
+
+
+def musl_libc_name(triple: str | None) -> str | None:
+    """``libc.musl-<arch>.so.1`` for a musl triple: the soname of musl's libc on musllinux
+    systems (Alpine), which auditwheel's musllinux policies allow."""
+    if not triple or "-linux-musl" not in triple:
+        return None
+    arch = triple.split("-")[0]
+    arch = "armv7" if arch.startswith("armv7") else _MUSL_ARCH.get(arch, arch)
+    return f"libc.musl-{arch}.so.1"
+
+
 def target_env(t: TargetSettings, platform: Platform, build: BuildSettings) -> dict[str, str]:
     """The variables cargo gets for ``t``, added to the environment."""
     env: dict[str, str] = {}
@@ -296,6 +309,7 @@ class TargetPlan:
     """Flags for every crate of the target (cargo's ``target.<triple>.rustflags``)."""
     env: dict[str, str]
     note: str | None
+    musl_libc: str | None
 
 
 def plan_target(
@@ -322,4 +336,5 @@ def plan_target(
         target_rustflags=_target_rustflags(t, platform),
         env=target_env(t, platform, build),
         note=_no_abi3_note(t, crate, platform, build, features, filename),
+        musl_libc=musl_libc_name(platform.target),
     )

