@@ -138,10 +138,7 @@ def _bom_ref(crate: Crate) -> str:
     return f"{crate.name}@{crate.version}{local}"
 
 
-def sbom_json(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch: str | None) -> str:
-    """The CycloneDX 1.6 JSON document of a wheel holding ``crates``."""
-    from datetime import datetime, timezone
-
+def _component(crate: Crate) -> Any:
     from cyclonedx.model import (
         ExternalReference,
         ExternalReferenceType,
@@ -149,35 +146,40 @@ def sbom_json(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch:
         HashType,
         XsUri,
     )
-    from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.model.license import LicenseExpression
+    from packageurl import PackageURL
+
+    references = []
+    if crate.source and "+" in crate.source:
+        kind, _, url = crate.source.partition("+")
+        git = kind == "git"
+        ref = ExternalReferenceType.VCS if git else ExternalReferenceType.DISTRIBUTION
+        references.append(ExternalReference(type=ref, url=XsUri(url)))
+    return Component(
+        type=ComponentType.LIBRARY,
+        name=crate.name,
+        version=crate.version,
+        bom_ref=_bom_ref(crate),
+        purl=PackageURL("cargo", name=crate.name, version=crate.version),
+        licenses=[LicenseExpression(crate.license)] if crate.license else None,
+        hashes=[HashType(alg=HashAlgorithm.SHA_256, content=crate.checksum)]
+        if crate.checksum
+        else None,
+        external_references=references or None,
+    )
+
+
+def sbom_json(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch: str | None) -> str:
+    """The CycloneDX 1.6 JSON document of a wheel holding ``crates``."""
+    from datetime import datetime, timezone
+
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.output.json import JsonV1Dot6
     from packageurl import PackageURL
 
-    components: dict[str, Component] = {}
-    for crate in crates:
-        references = []
-        if crate.source and "+" in crate.source:
-            kind, _, url = crate.source.partition("+")
-            ref_type = (
-                ExternalReferenceType.VCS if kind == "git" else ExternalReferenceType.DISTRIBUTION
-            )
-            references.append(ExternalReference(type=ref_type, url=XsUri(url)))
-        components[crate.id] = Component(
-            type=ComponentType.LIBRARY,
-            name=crate.name,
-            version=crate.version,
-            bom_ref=_bom_ref(crate),
-            purl=PackageURL("cargo", name=crate.name, version=crate.version),
-            licenses=[LicenseExpression(crate.license)] if crate.license else None,
-            hashes=(
-                [HashType(alg=HashAlgorithm.SHA_256, content=crate.checksum)]
-                if crate.checksum
-                else None
-            ),
-            external_references=references or None,
-        )
+    components = {crate.id: _component(crate) for crate in crates}
     root = Component(
         type=ComponentType.LIBRARY,
         name=dist_name,
@@ -190,12 +192,14 @@ def sbom_json(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch:
     ).digest()
     bom = Bom(components=components.values(), serial_number=uuid.UUID(bytes=digest[:16], version=5))
     bom.metadata.component = root
-    bom.metadata.timestamp = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else None  # type: ignore[assignment]
+    if epoch:
+        bom.metadata.timestamp = datetime.fromtimestamp(int(epoch), timezone.utc)
+    else:
+        bom.metadata.timestamp = None  # type: ignore[assignment]
     depended = {dep for crate in crates for dep in crate.dependencies}
     bom.register_dependency(root, [components[c.id] for c in crates if c.id not in depended])
     for crate in crates:
-        bom.register_dependency(
-            components[crate.id], [components[d] for d in crate.dependencies if d in components]
-        )
+        wanted = [components[d] for d in crate.dependencies if d in components]
+        bom.register_dependency(components[crate.id], wanted)
     text: str = JsonV1Dot6(bom).output_as_string(indent=2)
     return text + "\n"
