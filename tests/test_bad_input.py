@@ -209,6 +209,12 @@ CASES: dict[str, Case] = {
             "but 'bad_pkg' is — did you mean 'bad_pkg._lib'?",
         ),
     ),
+    "stubs-on-a-c-library": Case(
+        {PY: ext("stubs = true")},
+        (
+            f"{KEY}.stubs: stubs describe an extension module (PyO3 or RustCPython), not a NoBinding",
+        ),
+    ),
     "module-name-too-long": Case(
         {PY: ext("", target="bad_pkg._" + "x" * 260)},
         ("longer than file systems allow (255)",),

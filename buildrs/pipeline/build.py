@@ -28,6 +28,7 @@ from .install import Installed, Layout, install_targets, write_text
 from .plan import CargoInvocation, DistPlan, PlannedTarget
 from .platform import UNIVERSAL2, UNIVERSAL2_SLICES, Platform
 from .settings import BuildSettings, develop_argv
+from .stubs import write_stubs
 from .targets import Binding
 
 __all__ = ["BuildOutcome", "build", "fast_path_inputs", "merge_universal"]
@@ -278,6 +279,9 @@ class _Builder:
         if invocation.slice is not None:
             selected = _universal(selected, self.slices)
         installed = install_targets(selected, output, self.layout, self.project_dir)
+        installed += write_stubs(
+            installed, self.layout, self.plan.platform.cross, self.layout.package_dir
+        )
         self.outcome.installed.extend(installed)
         if fast:
             fastpath.record(

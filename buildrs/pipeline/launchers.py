@@ -112,25 +112,48 @@ exec "${BUILDRS_ZIG_PROGRAM:?is set by buildrs to the zig of the running build}"
 
 
 def zig_launcher(zig: str, environ: Mapping[str, str]) -> tuple[str, dict[str, str]]:
-    """A fixed path that runs ``zig``, and the variable it needs; ``zig`` itself where
-    no launcher can be written."""
+    """A fixed path that runs ``zig``, and the variables it needs; ``zig`` itself where
+    no launcher can be written. zig compiles parts of its C library from its own
+    folder and records those paths in debug information, so PyPI's zig (whose folder
+    is a new build environment's each time) is also given its library folder at a
+    fixed path: a link, per zig version, to the running build's."""
     if os.name != "posix":
         return zig, {}
-    launcher = _write(os.path.join(_cache_dir(environ, "tools"), "zig"), _ZIG)
-    return (launcher, {"BUILDRS_ZIG_PROGRAM": zig}) if launcher else (zig, {})
+    tools = _cache_dir(environ, "tools")
+    launcher = _write(os.path.join(tools, "zig"), _ZIG)
+    if launcher is None:
+        return zig, {}
+    added = {"BUILDRS_ZIG_PROGRAM": zig}
+    real = os.path.realpath(zig)
+    lib = os.path.join(os.path.dirname(real), "lib")
+    if not environ.get("ZIG_LIB_DIR") and os.path.isdir(os.path.join(lib, "std")):
+        # One link per zig release (told apart by the binary's size: hashing 180 MB
+        # on every build would cost more than the link saves).
+        link = os.path.join(tools, f"zig-lib-{os.path.getsize(real)}")
+        try:
+            if os.path.realpath(link) != os.path.realpath(lib):
+                temp = f"{link}.{os.getpid()}.tmp"
+                os.symlink(lib, temp)
+                os.replace(temp, link)
+            added["ZIG_LIB_DIR"] = link
+        except OSError:
+            pass
+    return launcher, added
 
 
 def stable_copy(program: str, environ: Mapping[str, str]) -> str:
-    """A copy of ``program`` at a fixed path (one per size and modification time of
-    the file), for programs that record their own path (cargo-zigbuild writes it
-    into the linker wrappers cargo runs); ``program`` where no copy can be made."""
+    """A copy of ``program`` at a fixed path (one per content), for programs that
+    record their own path (cargo-zigbuild writes it into the linker wrappers cargo
+    runs); ``program`` where no copy can be made."""
+    import hashlib
+
     try:
-        stat = os.stat(program)
+        with open(program, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()[:16]
     except OSError:
         return program
-    name = os.path.basename(program)
-    folder = os.path.join(_cache_dir(environ, "tools"), f"{stat.st_size}-{stat.st_mtime_ns}")
-    return _write(os.path.join(folder, name), None, source=program) or program
+    folder = os.path.join(_cache_dir(environ, "tools"), digest)
+    return _write(os.path.join(folder, os.path.basename(program)), None, source=program) or program
 
 
 def pyo3_python(environ: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:

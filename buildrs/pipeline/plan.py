@@ -72,6 +72,11 @@ class PlannedTarget:
     """The rustc versions the crate builds with."""
     note: str | None = None
     """Something the build does differently from what was asked, and why, to report."""
+    stubs: str | None = None
+    """How its ``.pyi`` is made: ``"introspection"`` (pyo3-introspection reads the
+    library) or ``"stubgen"`` (mypy's stubgen imports it); ``None``: no stub."""
+    stubs_requirement: str | None = None
+    """What the stub maker needs from PyPI, e.g. ``pyo3-introspection>=0.30,<0.31``."""
     musl_libc: str | None = None
     """For a musl target: the name musllinux systems load libc by
     (``libc.musl-x86_64.so.1``), which the installed file must need instead of the
@@ -324,6 +329,8 @@ def _planned(t: TargetSettings, crate: CrateInfo, decided: TargetPlan) -> Planne
         rust_version=t.rust_version,
         note=decided.note,
         musl_libc=decided.musl_libc,
+        stubs=decided.stubs[0] if decided.stubs else None,
+        stubs_requirement=decided.stubs[1] if decided.stubs else None,
     )
 
 

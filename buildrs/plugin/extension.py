@@ -55,6 +55,7 @@ class RustExtension:
         env: environment variables added (not substituted) for cargo.
         generated_files: maps paths in the build script's ``OUT_DIR`` to dotted
             Python packages they are copied into.
+        stubs: also install ``<module>.pyi`` and, where missing, ``py.typed``.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class RustExtension:
         py_limited_api: _PyLimitedApiArg = "auto",
         env: Mapping[str, str] | None = None,
         generated_files: Mapping[str, str] | None = None,
+        stubs: bool = False,
     ) -> None:
         self._set(
             target_from_kwargs(
@@ -98,6 +100,7 @@ class RustExtension:
                     "py_limited_api": py_limited_api,
                     "env": env,
                     "generated_files": generated_files,
+                    "stubs": stubs,
                 },
             ),
             target,
@@ -125,6 +128,7 @@ class RustExtension:
         self.py_limited_api = first.py_limited_api
         self.env = dict(first.env)
         self.generated_files = dict(first.generated_files)
+        self.stubs = first.stubs
 
     @classmethod
     def from_settings(cls, settings: TargetSettings) -> RustExtension:

@@ -80,6 +80,8 @@ class _RustWheel:
     distribution: Any
     bdist_dir: str
     data_dir: str
+    dist_dir: str
+    wheel_dist_name: str
 
     def initialize_options(self) -> None:
         super().initialize_options()  # type: ignore[misc]
@@ -127,10 +129,23 @@ class _RustWheel:
             os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(project_dir(self.distribution))
         try:
             super().run()  # type: ignore[misc]
+            self._repair()
         finally:
             self._buildrs_check = False
             if not saved:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+    def _repair(self) -> None:
+        """Graft, refuse or report the shared libraries a Linux wheel needs from
+        outside the platform policy (see ``repair``)."""
+        plan = self._plan()
+        tag = self.get_tag()
+        if plan is None or not tag[2].startswith(("linux", "manylinux", "musllinux")):
+            return
+        from buildrs.pipeline.repair import repair_wheel
+
+        wheel = Path(self.dist_dir) / f"{self.wheel_dist_name}-{'-'.join(tag)}.whl"
+        repair_wheel(wheel, plan.settings.repair, self.distribution.get_name())
 
     def _check(self, plan: DistPlan) -> None:
         root = Path(self.bdist_dir)

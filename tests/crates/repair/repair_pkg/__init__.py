@@ -1,0 +1,1 @@
+"""A module that needs a shared library of its own."""

@@ -1,0 +1,1 @@
+"""A package whose Rust module gets generated stubs."""
