@@ -249,3 +249,16 @@ def test_library_built_by_another_checkout_is_noted(copy_project: CopyProject) -
         f"ext-module 'abi3_demo._abi3demo': the target directory {project / 'target'} "
         "holds lib_abi3demo.so built from another checkout (/elsewhere/abi3/Cargo.toml)"
     )
+
+
+@pytest.mark.integration
+def test_release_tools_are_reported(copy_project: CopyProject) -> None:
+    """What a release wheel carries (SBOM, repair, stubs) and whether its tools are here."""
+    project = copy_project(CRATES / "stubs")
+    code, text, report = doctor(project)
+    assert code == 0, text
+    release = report["tools"]["release"]
+    assert release[0] == "SBOM           on, cyclonedx-python-lib found"
+    assert release[1].startswith("repair         auto, auditwheel ")
+    assert release[2] == "stubs          ext-module 'stubs_pkg._native': stubgen, mypy found"
+    assert "  stubs          ext-module 'stubs_pkg._native'" in text

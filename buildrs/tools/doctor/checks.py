@@ -175,6 +175,35 @@ def _tools(report: Report, settings: BuildSettings, env: Mapping[str, str]) -> N
             report.problems.append(Problem(str(exc)))
 
 
+def _found(module: str | None, program: str | None = None) -> str:
+    """``found`` or ``missing here`` (an isolated build installs what it requests)."""
+    import importlib.util
+
+    present = (module is None or importlib.util.find_spec(module) is not None) and (
+        program is None or shutil.which(program) is not None
+    )
+    return "found" if present else "missing here (buildrs.build_meta requests it)"
+
+
+def _release(report: Report, settings: BuildSettings, wheels: Sequence[CargoInvocation]) -> None:
+    """What a release wheel carries, and whether the tools for it are here."""
+    lines = report.tools.release
+    sbom = f"on, cyclonedx-python-lib {_found('cyclonedx')}" if settings.sbom else "off"
+    lines.append(f"SBOM           {sbom}")
+    linux = sys.platform == "linux" if not settings.target else "-linux" in settings.target
+    if linux:
+        tools = (
+            "" if settings.repair != "auto" else f", auditwheel {_found('auditwheel', 'patchelf')}"
+        )
+        lines.append(f"repair         {settings.repair}{tools}")
+    for target in (t for i in wheels for t in i.targets if t.stubs):
+        if target.stubs == "introspection":
+            maker, found = "pyo3-introspection", _found(None, "pyo3-introspection")
+        else:
+            maker, found = "mypy", _found("mypy")
+        lines.append(f"stubs          {target.label}: {target.stubs}, {maker} {found}")
+
+
 def _stale_target_dir(
     report: Report, targets: Sequence[PlannedTarget], metadata: Mapping[str, Any] | None
 ) -> None:
@@ -350,6 +379,7 @@ def diagnose(
             report.problems.append(Problem(str(exc)))
     metadata = _check_targets(report, _target_facts(wheels, editable), platform)
     _tools(report, settings, env)
+    _release(report, settings, wheels)
     first = next(iter(metadata.values()), None)
     _stale_target_dir(report, [t for i in wheels for t in i.targets], first)
     return report

@@ -91,6 +91,9 @@ class Tools:
     glibc: str | None = None
     cargo_zigbuild: str | None = None
     target_dir: str | None = None
+    release: list[str] = field(default_factory=list)
+    """What a release wheel carries and the tools it takes, one line each: SBOM,
+    repair, each target's stubs (``found`` or ``missing here``)."""
 
 
 @dataclass
@@ -166,6 +169,7 @@ def _tool_lines(tools: Tools) -> list[str]:
     lines.append(f"  zig            {'on, glibc ' + (tools.glibc or '') if tools.zig else 'off'}")
     if tools.target_dir:
         lines.append(f"  target dir     {tools.target_dir}")
+    lines += [f"  {line}" for line in tools.release]
     return lines
 
 
