@@ -13,11 +13,13 @@ from conftest import (
     CRATES,
     EXAMPLE,
     EXT_SUFFIX,
+    SHARED_TARGET,
     CopyProject,
     Venv,
     counting_cargo,
     failing_build,
     pip_wheel,
+    pip_wheel_logged,
     run,
 )
 
@@ -119,16 +121,21 @@ def test_setup_py_project_wheel_through_pip(
 def test_cargo_runs_once_per_build(
     copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Each pyproject-declared target is built by exactly one cargo process."""
+    """Each pyproject-declared target is built by exactly one cargo process (the SBOM
+    asks `cargo metadata` too), and a second build of the same tree compiles nothing:
+    the module and the binary, built with different features, keep apart."""
     project = copy_project(EXAMPLE)
     wrapper, log = counting_cargo(tmp_path)
     env = {**build_env, "CARGO": str(wrapper)}
     pip_wheel(project, tmp_path / "dist", env)
-    calls = sorted(log.read_text().splitlines())
+    calls = sorted(c for c in log.read_text().splitlines() if not c.startswith(("metadata", "-vV")))
     # One process for the extension module, one for the command line tool.
     assert len(calls) == 2, calls
     assert calls[0].startswith("build --bin example-wc --message-format=json-render-diagnostics")
+    assert f"--target-dir {SHARED_TARGET / 'buildrs-bin'}" in calls[0]
     assert calls[1].startswith("rustc --lib --message-format=json-render-diagnostics")
+    _, again = pip_wheel_logged(project, tmp_path / "again", env)
+    assert "Compiling" not in again, again
 
 
 def test_nobinding_cdylib_bin_and_generated_file(

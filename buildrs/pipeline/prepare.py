@@ -27,6 +27,7 @@ __all__ = [
     "check_standard_library",
     "make_plan",
     "read_crates",
+    "separate_binaries",
 ]
 
 
@@ -54,12 +55,57 @@ def make_plan(
         if musl:
             platform = replace(platform, wheel_platform=musllinux_tag(musl, platform.target))
     crates = read_crates(targets, project_dir)
-    invocations = plan(targets, crates, platform, settings, inplace)
+    invocations = separate_binaries(plan(targets, crates, platform, settings, inplace), env)
     check_pyo3_python(platform, invocations)
     check_cross_python(platform, invocations)
     if invocations and platform.target:
         check_standard_library(platform, invocations, project_dir, env)
     return DistPlan(platform, settings, tuple(invocations))
+
+
+def _target_directory(invocation: CargoInvocation, environ: Mapping[str, str]) -> Path:
+    """The target directory cargo builds the invocation into."""
+    import json
+
+    args = list(invocation.args)
+    if "--target-dir" in args:
+        return Path(args[args.index("--target-dir") + 1])
+    if environ.get("CARGO_TARGET_DIR"):
+        return Path(environ["CARGO_TARGET_DIR"])
+    argv = [cargo.find_cargo(environ), "metadata", "--no-deps", "--offline", "--format-version"]
+    argv += ["1", "--manifest-path", str(invocation.manifest_path)]
+    result = process.run(argv, env=invocation.env, unset=invocation.unset_env, quiet=True)
+    return Path(json.loads(result.stdout)["target_directory"])
+
+
+def separate_binaries(
+    invocations: Sequence[CargoInvocation], environ: Mapping[str, str]
+) -> list[CargoInvocation]:
+    """Give binaries of a crate that also makes a module a target directory of their own
+    (``buildrs-bin`` inside the usual one). cargo keeps one build of a crate's library
+    per target directory whatever its features, and pyo3's build script reruns when
+    ``PYO3_BUILD_EXTENSION_MODULE`` comes and goes: a module and a binary built
+    differently would otherwise rebuild each other on every build."""
+    modules = {i.manifest_path for i in invocations if any(t.is_module for t in i.targets)}
+    separated = []
+    for invocation in invocations:
+        if invocation.manifest_path not in modules or any(t.is_module for t in invocation.targets):
+            separated.append(invocation)
+            continue
+        own = str(_target_directory(invocation, environ) / "buildrs-bin")
+        args = _with_target_dir(invocation.args, own)
+        clean = _with_target_dir(invocation.clean_args, own)
+        separated.append(replace(invocation, args=args, clean_args=clean))
+    return separated
+
+
+def _with_target_dir(args: Sequence[str], folder: str) -> tuple[str, ...]:
+    items = list(args)
+    if "--target-dir" in items:
+        items[items.index("--target-dir") + 1] = folder
+        return tuple(items)
+    at = items.index("--") if "--" in items else len(items)
+    return (*items[:at], "--target-dir", folder, *items[at:])
 
 
 def _version_specific(invocations: Sequence[CargoInvocation]) -> list[str]:
