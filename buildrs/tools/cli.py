@@ -105,6 +105,29 @@ def parser() -> argparse.ArgumentParser:
     doctor.add_argument("path", nargs="?", default=".", help="default: .")
     doctor.add_argument("--python", help="the interpreter to build for (default: this one)")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    wheels = commands.add_parser(
+        "wheels",
+        help="build the project's wheel for each Python given (one abi3 wheel where it is one)",
+        description="Build one wheel per interpreter, each with its own pip and build "
+        "isolation, each with a target directory of its own under the usual one, so a "
+        "second run recompiles nothing. Where every module is built for the stable ABI, "
+        "one wheel is built.",
+    )
+    wheels.add_argument("path", nargs="?", default=".", help="default: .")
+    wheels.add_argument(
+        "-i",
+        "--interpreter",
+        action="append",
+        default=[],
+        metavar="PYTHON",
+        help="an interpreter to build for (a command or a path); repeat it",
+    )
+    wheels.add_argument(
+        "--find-interpreters",
+        action="store_true",
+        help="every CPython 3.9+ and PyPy on PATH and among pyenv's versions",
+    )
+    wheels.add_argument("-w", "--wheel-dir", default="dist", help="default: dist")
     keys = commands.add_parser(
         "keys",
         help="print the keys of [tool.buildrs] as Markdown tables",
@@ -141,6 +164,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _develop(args)
         if args.command == "doctor":
             return _doctor(args)
+        if args.command == "wheels":
+            return _wheels(args)
         return _new(top, args, extra)
     except BuildrsError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -226,6 +251,20 @@ def _develop(args: argparse.Namespace) -> int:
     for line in result.lines:
         print(line)
     return result.returncode
+
+
+def _wheels(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .wheels import build_wheels, find_interpreters, interpreter
+
+    chosen = [interpreter(name) for name in args.interpreter]
+    if args.find_interpreters:
+        chosen += [i for i in find_interpreters(os.environ) if i not in chosen]
+    if not chosen:
+        chosen = [interpreter(sys.executable)]
+    build_wheels(Path(args.path).resolve(), chosen, Path(args.wheel_dir).resolve(), os.environ)
+    return 0
 
 
 def _doctor(args: argparse.Namespace) -> int:

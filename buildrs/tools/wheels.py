@@ -1,0 +1,136 @@
+"""``python -m buildrs wheels``: the release wheels of a project, one per Python.
+
+Each interpreter builds its own wheel with its own pip, with build isolation, as
+a user's ``pip wheel`` would. pyo3's build changes with the interpreter it is
+configured for, and cargo keeps one build of a crate per target directory, so
+each interpreter gets a target directory of its own under the usual one
+(``buildrs-cpython3.11``...): running the command again recompiles nothing for
+any of them. Where every module of the project is built for the stable ABI, one
+wheel serves every CPython and only the first interpreter builds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from buildrs.errors import BuildrsError, ConfigError
+from buildrs.pipeline import process
+
+__all__ = ["Interpreter", "build_wheels", "find_interpreters", "interpreter"]
+
+_PROBE = (
+    "import json, sys, sysconfig; print(json.dumps([sys.implementation.name, "
+    "list(sys.version_info[:2]), bool(sysconfig.get_config_var('Py_GIL_DISABLED'))]))"
+)
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str
+    implementation: str
+    version: tuple[int, int]
+    free_threaded: bool = False
+
+    @property
+    def name(self) -> str:
+        major, minor = self.version
+        return f"{self.implementation}{major}.{minor}{'t' if self.free_threaded else ''}"
+
+
+def interpreter(name: str) -> Interpreter:
+    """The interpreter ``name`` (a path, or a command on PATH), as it says it is."""
+    found = shutil.which(name) or (name if os.path.isfile(name) else None)
+    if found is None:
+        raise ConfigError(f"wheels: there is no interpreter {name!r} on PATH")
+    try:
+        result = process.run([found, "-c", _PROBE], quiet=True, check=False)
+        facts = json.loads(result.stdout) if result.returncode == 0 else None
+    except (BuildrsError, ValueError):
+        facts = None
+    if not isinstance(facts, list) or len(facts) != 3:
+        raise ConfigError(f"wheels: {found} could not be run as a Python interpreter")
+    kind, version, threaded = facts
+    return Interpreter(found, kind, (version[0], version[1]), bool(threaded))
+
+
+def find_interpreters(environ: Mapping[str, str]) -> list[Interpreter]:
+    """Every CPython 3.9+ and PyPy on PATH and among pyenv's, one per version."""
+    names: list[str] = []
+    for folder in environ.get("PATH", "").split(os.pathsep):
+        if os.path.isdir(folder):
+            names += [
+                os.path.join(folder, n)
+                for n in sorted(os.listdir(folder))
+                if re.fullmatch(r"(python|pypy)3\.\d+t?", n)
+            ]
+    pyenv = Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    if pyenv.is_dir():
+        names += sorted(str(p) for p in pyenv.glob("*/bin/python3.*") if re.search(r"\d$", p.name))
+    found: dict[str, Interpreter] = {}
+    for name in names:
+        try:
+            candidate = interpreter(name)
+        except ConfigError:
+            continue
+        if candidate.implementation == "cpython" and candidate.version < (3, 9):
+            continue
+        found.setdefault(candidate.name, candidate)
+    return sorted(found.values(), key=lambda i: (i.implementation, i.version, i.free_threaded))
+
+
+def _all_abi3(project: Path, environ: Mapping[str, str]) -> bool:
+    """Whether every module of the project is built for the stable ABI (one wheel
+    then serves every CPython)."""
+    from buildrs.pipeline.config import load_pyproject
+    from buildrs.pipeline.prepare import make_plan
+    from buildrs.pipeline.resolve import resolve
+
+    _, config = load_pyproject(project)
+    if config is None:
+        return False  # declared in setup.py: every interpreter builds its own
+    settings = resolve(project=config.project, config_settings={}, environ=environ)
+    plan = make_plan(config.targets, project, settings, environ=environ)
+    return bool(plan.modules) and plan.abi3_floor is not None
+
+
+def build_wheels(
+    project: Path,
+    interpreters: Sequence[Interpreter],
+    out: Path,
+    environ: Mapping[str, str],
+    pip_args: Sequence[str] = (),
+) -> list[Path]:
+    """Build the project's wheel with each interpreter into ``out``; the wheels made."""
+    if not interpreters:
+        raise ConfigError("wheels: no interpreter to build for; name one with -i")
+    if _all_abi3(project, environ):
+        interpreters = [i for i in interpreters if i.implementation == "cpython"][:1] or list(
+            interpreters[:1]
+        )
+    base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
+    out.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    for python in interpreters:
+        env = {"CARGO_TARGET_DIR": str(base / f"buildrs-{python.name}")}
+        argv = [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *pip_args]
+        lines: list[str] = []
+        result = process.run([*argv, str(project)], env=env, on_line=lines.append, check=False)
+        names = [m.group(1) for m in map(_CREATED.search, lines) if m]
+        if result.returncode != 0 or not names:
+            shown = "\n".join(lines[-20:])
+            raise ConfigError(
+                f"wheels: the build with {python.name} ({python.path}) failed (exit code "
+                f"{result.returncode}):\n{shown}"
+            )
+        made += [out / name for name in names]
+        print(f"{python.name}: {', '.join(names)}", flush=True)
+    return made
+
+
+_CREATED = re.compile(r"Created wheel for \S+: filename=(\S+\.whl)")

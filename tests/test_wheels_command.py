@@ -1,0 +1,64 @@
+"""`python -m buildrs wheels`: one wheel per interpreter (one abi3 wheel where the
+project is abi3), each imported by its interpreter; a second run recompiles nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CRATES, EXAMPLE, CopyProject, find_cpython, run
+
+pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.multi_python]
+
+
+def two_pythons() -> list[str]:
+    found = [p for p in (find_cpython(9), find_cpython(12)) if p]
+    if len(found) < 2:
+        pytest.skip("CPython 3.9 and 3.12 are needed (pyenv install 3.9 3.12)")
+    return found
+
+
+def wheels(project: Path, out: Path, env: dict[str, str], *pythons: str) -> tuple[str, str]:
+    argv = [sys.executable, "-m", "buildrs", "wheels", str(project), "-w", str(out)]
+    for python in pythons:
+        argv += ["-i", python]
+    result = run(argv, env=env)
+    return result.stdout, result.stderr
+
+
+def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    pythons = two_pythons()
+    project = copy_project(EXAMPLE)
+    env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    out, _ = wheels(project, tmp_path / "dist", env, *pythons)
+    made = sorted(p.name for p in (tmp_path / "dist").glob("*.whl"))
+    assert [name.split("-")[2] for name in made] == ["cp312", "cp39"], made
+    assert out.splitlines()[0].startswith("cpython3.9: example_crate-0.1.0-cp39-cp39-")
+    for python in pythons:
+        version = run([python, "-c", "import sys; print('%d%d' % sys.version_info[:2])"]).stdout
+        (wheel,) = (tmp_path / "dist").glob(f"*-cp{version.strip()}-*.whl")
+        site = tmp_path / f"site{version.strip()}"
+        run([python, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)], env=env)
+        code = "import example_crate as e; print(e.sum_as_string(1, 1))"
+        assert run([python, "-c", code], cwd=site).stdout == "2\n"
+    assert sorted(p.name for p in (tmp_path / "target").iterdir()) == [
+        "buildrs-cpython3.12",
+        "buildrs-cpython3.9",
+    ]
+    _, again = wheels(project, tmp_path / "dist", env, *pythons)
+    assert "Compiling" not in again, again
+
+
+def test_an_abi3_project_gets_one_wheel(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    pythons = two_pythons()
+    project = copy_project(CRATES / "abi3")
+    out, _ = wheels(project, tmp_path / "dist", build_env, *pythons)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    assert "-cp39-abi3-" in wheel.name
+    assert out.count(": ") == 1
