@@ -303,6 +303,31 @@ class Bench:
         )
         return int(result.stderr.strip().splitlines()[-1]) / 1024
 
+    def all_pythons(self, tool: str, pythons: list[tuple[str, str]]) -> None:
+        """A release wheel for every CPython: buildrs' `wheels`, `maturin build -i` for
+        each, a loop of `pip wheel` for setuptools-rust (each with build isolation)."""
+        project, env = self.projects[tool], self.tool_env(tool)
+        env = {**env, "PIP_FIND_LINKS": self.find_links}
+        out = self.work / tool / "every"
+        exes = [exe for _, exe in pythons]
+        if tool == "buildrs":
+            argv = [self.pythons[tool], "-m", "buildrs", "wheels", "-w", str(out)]
+            sh([*argv, *(a for exe in exes for a in ("-i", exe))], project, env)
+        elif tool == "maturin":
+            argv = ["maturin", "build", "--release", "-o", str(out)]
+            sh([*argv, *(a for exe in exes for a in ("-i", exe))], project, env)
+        else:
+            for exe in exes:
+                sh(
+                    [exe, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), "."],
+                    project,
+                    env,
+                )
+
+    def clean_all_pythons(self, tool: str) -> None:
+        self.clean(tool)
+        shutil.rmtree(self.work / tool / "every", ignore_errors=True)
+
     def clean(self, tool: str) -> None:
         shutil.rmtree(self.work / tool / "target", ignore_errors=True)
         for leftover in ("build", "python/example_crate.egg-info"):
@@ -353,6 +378,25 @@ def workspace_project(root: Path, tool: str) -> Path:
     return project
 
 
+def every_cpython() -> list[tuple[str, str]]:
+    """``(version, interpreter)`` of each CPython 3.9 to 3.13 found (PATH or pyenv)."""
+    found = []
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for minor in range(9, 14):
+        name = f"python3.{minor}"
+        candidates = [
+            shutil.which(name),
+            *sorted(str(p) for p in pyenv.glob(f"3.{minor}.*/bin/{name}")),
+        ]
+        exe = next((c for c in candidates if c), None)
+        if exe:
+            found.append((f"3.{minor}", exe))
+    return found
+
+
+PACKAGING_TOOLS = ("buildrs", "setuptools-rust", "maturin")
+
+
 def table(results: dict[str, dict[str, float]]) -> str:
     lines = ["| scenario | " + " | ".join(TOOLS) + " |", "| --- |" + " --- |" * len(TOOLS)]
     for name, times in results.items():
@@ -368,22 +412,57 @@ def table(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def chart(results: dict[str, dict[str, float]], path: Path) -> None:
+COLOURS = {
+    "cargo": "#7f7f7f",
+    "buildrs": "#d62728",
+    "setuptools-rust": "#1f77b4",
+    "maturin": "#2ca02c",
+}
+
+
+def seconds(value: float) -> str:
+    return f"{value:.3f}" if value < 0.1 else f"{value:.2f}"
+
+
+def chart(results: dict[str, dict[str, float]], path: Path, caption: str) -> None:
+    """One panel per group of scenarios (the text before the colon), one bar per tool
+    in that tool's colour, the seconds written on each bar."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(results)
-    figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4))
-    for axis, name in zip(axes if len(names) > 1 else [axes], names):
-        tools = [t for t in TOOLS if t in results[name]]
-        axis.bar(tools, [results[name][t] for t in tools])
-        axis.set_title(name, fontsize=9)
-        axis.set_ylabel("seconds")
-        axis.tick_params(axis="x", labelrotation=45, labelsize=8)
-    figure.tight_layout()
+    groups: dict[str, list[str]] = {}
+    for name in results:
+        group, _, _ = name.partition(":")
+        groups.setdefault(group, []).append(name)
+    figure, axes = plt.subplots(len(groups), 1, figsize=(8, 2.3 * len(groups)), squeeze=False)
+    for axis, (group, names) in zip(axes[:, 0], groups.items()):
+        tools = [t for t in TOOLS if any(t in results[n] for n in names)]
+        width = 0.8 / max(len(tools), 3)
+        for i, tool in enumerate(tools):
+            xs = [j + (i - (len(tools) - 1) / 2) * width for j, n in enumerate(names)]
+            values = [results[n].get(tool, 0.0) for n in names]
+            bars = axis.bar(xs, values, width, color=COLOURS[tool], label=tool)
+            labels = [seconds(results[n][tool]) if tool in results[n] else "" for n in names]
+            axis.bar_label(bars, labels=labels, fontsize=7, padding=1)
+        axis.set_xticks(range(len(names)))
+        axis.set_xticklabels([n.partition(":")[2].strip() or n for n in names], fontsize=8)
+        axis.set_title(group, fontsize=10, loc="left")
+        axis.set_ylabel("seconds", fontsize=8)
+        axis.margins(y=0.2)
+        axis.spines[["top", "right"]].set_visible(False)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=COLOURS[t]) for t in TOOLS]
+    figure.legend(handles, TOOLS, loc="upper right", ncol=len(TOOLS), fontsize=8, frameon=False)
+    figure.suptitle(caption, fontsize=9, x=0.02, ha="left")
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
     figure.savefig(path, dpi=110)
+
+
+def progress(name: str, times: dict[str, float]) -> None:
+    """One line per scenario, as it finishes: ``wheel: no-op  cargo 0.03 s, buildrs ...``."""
+    shown = ", ".join(f"{tool} {seconds:.2f} s" for tool, seconds in times.items())
+    print(f"{name:<46} {shown}", flush=True)
 
 
 def measure(
@@ -428,13 +507,13 @@ def main() -> None:
         ]
         for name, before, repeats in wheel:
             results[name] = measure(bench, bench.build, before, repeats)
-            print(f"{name}: {results[name]}", flush=True)
+            progress(name, results[name])
         results["in place: no-op"] = measure(bench, bench.develop, None, max(args.repeat, 5))
-        print(results["in place: no-op"], flush=True)
+        progress("in place: no-op", results["in place: no-op"])
         results["in place: edit -> import"] = measure(
             bench, bench.edit_and_import, None, args.repeat
         )
-        print(results["in place: edit -> import"], flush=True)
+        progress("in place: edit -> import", results["in place: edit -> import"])
         compiles = {tool: float(bench.front_end_switch(tool)) for tool in TOOLS if tool != "cargo"}
         rss = bench.develop_peak_rss()
         versions = bench.versions()
@@ -450,6 +529,7 @@ def main() -> None:
         }
         loop = measure(bench, bench.edit_and_import_editable, None, args.repeat, ("buildrs",))
         results["editable: edit -> import (rebuild on import)"] = loop
+        progress("editable: edit -> import (rebuild on import)", loop)
         tools = ("buildrs", "setuptools-rust")
         projects = {tool: workspace_project(bench.work, tool) for tool in tools}
 
@@ -470,9 +550,23 @@ def main() -> None:
             ws_build(tool)
         if not args.quick:
             results["4-crate workspace: cold"] = measure(bench, ws_build, ws_clean, 1, tools)
+            progress("4-crate workspace: cold", results["4-crate workspace: cold"])
         results["4-crate workspace: edit shared crate"] = measure(
             bench, ws_build, ws_touch, args.repeat, tools
         )
+        progress(
+            "4-crate workspace: edit shared crate", results["4-crate workspace: edit shared crate"]
+        )
+        pythons = every_cpython()
+        if len(pythons) > 1:
+            label = f"{len(pythons)} CPythons ({pythons[0][0]} to {pythons[-1][0]})"
+            every = [("cold", bench.clean_all_pythons)] if not args.quick else []
+            for name, before in [*every, ("warm", None)]:
+                times = measure(
+                    bench, lambda t: bench.all_pythons(t, pythons), before, 1, PACKAGING_TOOLS
+                )
+                results[f"{label}: {name}"] = times
+                progress(f"{label}: {name}", times)
     print()
     print(table(results))
     print()
@@ -488,17 +582,17 @@ def main() -> None:
         f"rebuild on import, {imports['rebuild off']['buildrs'] * 1000:.1f} ms with "
         f"BUILDRS_REBUILD=0: {added:+.1f} ms (medians of 21 new processes)"
     )
-    print(
-        f"\n{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {versions}; "
-        "ratio > 1: that tool took longer than buildrs."
+    machine = (
+        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
     )
+    print(f"\n{machine}, {versions}; ratio > 1: that tool took longer than buildrs.")
     if args.json:
         args.json.write_text(
             json.dumps({"times": results, "pyo3_compiles": compiles, "rss_mib": rss}, indent=1)
         )
     if args.png:
-        chart(results, args.png)
+        chart(results, args.png, f"bench/run.py, {machine} (seconds, lower is faster)")
         print(f"chart: {args.png}")
 
 

@@ -11,7 +11,7 @@ import pytest
 from buildrs import __version__
 from buildrs.pipeline.settings import develop_settings, settings_table
 from buildrs.tools.cli import DEVELOP_SETTINGS
-from conftest import CRATES, ROOT, CopyProject, pip_wheel_logged, run
+from conftest import CRATES, CopyProject, pip_wheel_logged, run
 
 BUILDRS = [sys.executable, "-m", "buildrs"]
 
@@ -34,11 +34,6 @@ def test_develop_options_are_the_declared_develop_settings() -> None:
     declared = [(name, d.kind == "flag") for name, d in develop_settings()]
     written = [(name, metavar is None) for name, metavar, _ in DEVELOP_SETTINGS]
     assert written == declared
-
-
-def test_the_readme_settings_table_is_generated_from_the_declarations() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert settings_table() in readme, "regenerate with: python -m buildrs keys settings"
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,9 @@ def test_sbom_can_be_turned_off_and_dated(
     text, document = sbom_of(dated)
     validate(text)
     assert document["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
+    # The document is kept for the next build of this tree, under a key that holds
+    # every input: another date is another document.
+    cached = sorted((project / "build" / "buildrs-sbom").glob("*.cdx.json"))
+    assert text in [p.read_text(encoding="utf-8") for p in cached]
+    later = pip_wheel(project, tmp_path / "later", {**build_env, "SOURCE_DATE_EPOCH": "1800000000"})
+    assert sbom_of(later)[1]["metadata"]["timestamp"].startswith("2027-01-15T08:00:00")

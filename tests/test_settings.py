@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 import pytest
@@ -11,8 +10,6 @@ from buildrs import Binding, RustBin, RustExtension
 from buildrs.errors import ConfigError
 from buildrs.pipeline.resolve import resolve, split_config_settings
 from buildrs.pipeline.settings import BuildSettings
-from buildrs.pipeline.targets import key_table, target_keys
-from conftest import ROOT
 
 CMD = "command line"
 
@@ -217,15 +214,6 @@ def test_setuptools_rust_attributes_stay_readable() -> None:
     )
     exe = RustExtension({"tool": "pkg.tool"}, binding=Binding.Exec)
     assert exe.target == {"tool": "pkg.tool"} and exe.settings[0].binary_name == "tool"
-
-
-@pytest.mark.parametrize(("kind", "heading"), [("ext", "ext-modules"), ("bin", "bins")])
-def test_readme_key_tables_are_generated_from_the_model(kind: str, heading: str) -> None:
-    """The README's key tables are exactly what the settings dataclass documents."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert key_table(kind) in readme, f"regenerate with: python -m buildrs keys {heading}"
-    documented = re.findall(r"^\| `([a-z-]+)` \|", key_table(kind), flags=re.M)
-    assert documented == target_keys(kind)
 
 
 def test_every_place_a_setting_is_read_comes_from_its_declaration() -> None:

@@ -175,8 +175,8 @@ def check_standard_library(
         raise ConfigError(
             f"the build is for {triple}, but rustc ({rustc}) has no standard library for it"
             f"{f' in {libdir}' if libdir else ''}. Install it with `rustup target add "
-            f"{triple}`, or have cargo build it from source (-Zbuild-std; see the README's "
-            "Cross-compiling section)"
+            f"{triple}`, or have cargo build it from source (-Zbuild-std; see "
+            "Cross-compiling in docs/platforms.md)"
         )
 
 

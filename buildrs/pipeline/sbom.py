@@ -17,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +108,18 @@ def _normal_closure(resolve: Mapping[str, Any], roots: Iterable[str]) -> dict[st
 
 def compiled_crates(invocations: Sequence[CargoInvocation], cargo: str, cwd: Path) -> list[Crate]:
     """The crates the invocations compile into their targets, each once."""
-    host = _host(cargo)
-    crates: dict[str, Crate] = {}
-    for invocation in invocations:
+    host = _host(cargo) if any(not i.triple for i in invocations) else ""
+
+    def metadata_of(invocation: CargoInvocation) -> Any:
         argv = [cargo, *_metadata_args(invocation, host)]
         result = process.run(argv, env=invocation.env, unset=invocation.unset_env, cwd=cwd)
-        metadata = json.loads(result.stdout)
+        return json.loads(result.stdout)
+
+    # The cargo runs are independent: one at a time would add their times up.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        graphs = list(pool.map(metadata_of, invocations))
+    crates: dict[str, Crate] = {}
+    for invocation, metadata in zip(invocations, graphs):
         packages = {p["id"]: p for p in metadata["packages"]}
         built = {t.manifest_path.resolve() for t in invocation.targets}
         roots = [i for i, p in packages.items() if Path(p["manifest_path"]).resolve() in built]
@@ -170,8 +178,42 @@ def _component(crate: Crate) -> Any:
     )
 
 
-def sbom_json(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch: str | None) -> str:
-    """The CycloneDX 1.6 JSON document of a wheel holding ``crates``."""
+def sbom_json(
+    dist_name: str,
+    dist_version: str,
+    crates: Sequence[Crate],
+    epoch: str | None,
+    cache: Path | None = None,
+) -> str:
+    """The CycloneDX 1.6 JSON document of a wheel holding ``crates``.
+
+    The document is a function of the arguments alone, so with ``cache`` (a
+    directory) it is kept there under a hash of them and of cyclonedx-python-lib's
+    version, and a rebuild of the same tree reads it back instead of importing and
+    running the library again."""
+    if cache is None:
+        return _document(dist_name, dist_version, crates, epoch)
+    from importlib.metadata import version
+
+    inputs = [version("cyclonedx-python-lib"), dist_name, dist_version, epoch]
+    key = json.dumps([*inputs, [asdict(crate) for crate in crates]], sort_keys=True)
+    stored = cache / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.cdx.json"
+    try:
+        return stored.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    text = _document(dist_name, dist_version, crates, epoch)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        partial = stored.with_name(f".{stored.name}.{os.getpid()}")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, stored)
+    except OSError as error:
+        log.debug("buildrs: SBOM not cached in %s: %s", cache, error)
+    return text
+
+
+def _document(dist_name: str, dist_version: str, crates: Sequence[Crate], epoch: str | None) -> str:
     from datetime import datetime, timezone
 
     from cyclonedx.model.bom import Bom

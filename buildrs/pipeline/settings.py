@@ -6,7 +6,7 @@ name, its environment variables, its kind (how text becomes a value), its check,
 its default and one line of documentation. Everything else is derived from these
 declarations: the resolver (``resolve``), the top-level keys pyproject.toml
 accepts, the ``--config-settings`` accepted, ``develop``'s options, the variables
-the fast path watches and the README's table (``settings_table()``).
+the fast path watches and the table in docs/configuration.md (``settings_table()``).
 
 The sources rank in one order, later ones winning::
 
@@ -78,7 +78,7 @@ class Declaration:
 
     kind: Kind
     doc: str
-    """One line for the README's table."""
+    """One line for the settings table."""
     what: str = ""
     """What a right value looks like, for messages (``"a cargo profile name"``)."""
     key: str | None = None
@@ -96,7 +96,7 @@ class Declaration:
     check: Callable[[Any, str], Any] | None = None
     """Checks and normalises a value (``where`` names its source)."""
     shown_default: str = ""
-    """The default, as the README shows it."""
+    """The default, as the settings table shows it."""
     changes_build: bool = True
     """It changes what an in-place build produces (so the fast path watches it)."""
 
@@ -386,7 +386,7 @@ def _is_sccache(wrapper: str | None) -> bool:
 
 
 def settings_table() -> str:
-    """The Markdown table of the build-wide settings, as the README shows it."""
+    """The Markdown table of the build-wide settings, as docs/configuration.md shows it."""
     rows = [
         "| `[tool.buildrs]` | `-C` | environment | command line | meaning | default |",
         "| --- | --- | --- | --- | --- | --- |",

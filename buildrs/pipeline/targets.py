@@ -3,7 +3,7 @@
 A target is declared by ``RustExtension(...)``/``RustBin(...)`` in setup.py or by a
 ``[[tool.buildrs.ext-modules]]``/``[[tool.buildrs.bins]]`` table, and validated where
 it is declared. The fields' ``metadata`` carries the documentation: ``key_table()``
-renders the README's key tables from it, and a test keeps the two equal.
+renders the key tables of docs/configuration.md from it, and a test keeps the two equal.
 """
 
 from __future__ import annotations

@@ -170,7 +170,9 @@ class _RustWheel:
         crates = compiled_crates(
             plan.invocations, cargo.find_cargo(), project_dir(self.distribution)
         )
-        text = sbom_json(name, version, crates, getattr(self, "_asked_epoch", None))
+        epoch = getattr(self, "_asked_epoch", None)
+        cache = project_dir(self.distribution) / "build" / "buildrs-sbom"
+        text = sbom_json(name, version, crates, epoch, cache)
         target = dist_info / "sboms" / f"{name.replace('-', '_')}.cdx.json"
         target.parent.mkdir(exist_ok=True)
         target.write_text(text, encoding="utf-8")

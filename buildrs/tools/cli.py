@@ -74,6 +74,32 @@ def _add_develop(commands: Any) -> None:
     develop.add_argument("-v", "--verbose", action="store_true", help="show buildrs' own steps")
 
 
+def _add_wheels(commands: Any) -> None:
+    wheels = commands.add_parser(
+        "wheels",
+        help="build the project's wheel for each Python given (one abi3 wheel where it is one)",
+        description="Build one wheel per interpreter, each with its own pip and build "
+        "isolation, each with a target directory of its own under the usual one, so a "
+        "second run recompiles nothing. Where every module is built for the stable ABI, "
+        "one wheel is built.",
+    )
+    wheels.add_argument("path", nargs="?", default=".", help="default: .")
+    wheels.add_argument(
+        "-i",
+        "--interpreter",
+        action="append",
+        default=[],
+        metavar="PYTHON",
+        help="an interpreter to build for (a command or a path); repeat it",
+    )
+    wheels.add_argument(
+        "--find-interpreters",
+        action="store_true",
+        help="every CPython 3.9+ and PyPy on PATH and among pyenv's versions",
+    )
+    wheels.add_argument("-w", "--wheel-dir", default="dist", help="default: dist")
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m buildrs", description=__doc__.split("\n")[0])
     top.add_argument("--version", action="version", version=_version())
@@ -105,29 +131,7 @@ def parser() -> argparse.ArgumentParser:
     doctor.add_argument("path", nargs="?", default=".", help="default: .")
     doctor.add_argument("--python", help="the interpreter to build for (default: this one)")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
-    wheels = commands.add_parser(
-        "wheels",
-        help="build the project's wheel for each Python given (one abi3 wheel where it is one)",
-        description="Build one wheel per interpreter, each with its own pip and build "
-        "isolation, each with a target directory of its own under the usual one, so a "
-        "second run recompiles nothing. Where every module is built for the stable ABI, "
-        "one wheel is built.",
-    )
-    wheels.add_argument("path", nargs="?", default=".", help="default: .")
-    wheels.add_argument(
-        "-i",
-        "--interpreter",
-        action="append",
-        default=[],
-        metavar="PYTHON",
-        help="an interpreter to build for (a command or a path); repeat it",
-    )
-    wheels.add_argument(
-        "--find-interpreters",
-        action="store_true",
-        help="every CPython 3.9+ and PyPy on PATH and among pyenv's versions",
-    )
-    wheels.add_argument("-w", "--wheel-dir", default="dist", help="default: dist")
+    _add_wheels(commands)
     keys = commands.add_parser(
         "keys",
         help="print the keys of [tool.buildrs] as Markdown tables",
