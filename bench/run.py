@@ -378,6 +378,11 @@ def workspace_project(root: Path, tool: str) -> Path:
     return project
 
 
+def _runs(exe: str) -> bool:
+    result = subprocess.run([exe, "-c", "pass"], capture_output=True, check=False)
+    return result.returncode == 0
+
+
 def every_cpython() -> list[tuple[str, str]]:
     """``(version, interpreter)`` of each CPython 3.9 to 3.13 found (PATH or pyenv)."""
     found = []
@@ -385,10 +390,11 @@ def every_cpython() -> list[tuple[str, str]]:
     for minor in range(9, 14):
         name = f"python3.{minor}"
         candidates = [
+            *sorted((str(p) for p in pyenv.glob(f"3.{minor}.*/bin/{name}")), reverse=True),
             shutil.which(name),
-            *sorted(str(p) for p in pyenv.glob(f"3.{minor}.*/bin/{name}")),
         ]
-        exe = next((c for c in candidates if c), None)
+        # pyenv's shims are on PATH for every version, and fail for those not selected.
+        exe = next((c for c in candidates if c and _runs(c)), None)
         if exe:
             found.append((f"3.{minor}", exe))
     return found

@@ -1,5 +1,6 @@
 """`python -m buildrs wheels`: one wheel per interpreter (one abi3 wheel where the
-project is abi3), each imported by its interpreter; a second run recompiles nothing."""
+project is abi3), each imported by its interpreter; an interpreter's target directory
+starts from the one built before it; a second run recompiles nothing."""
 
 from __future__ import annotations
 
@@ -45,12 +46,32 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
         run([python, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)], env=env)
         code = "import example_crate as e; print(e.sum_as_string(1, 1))"
         assert run([python, "-c", code], cwd=site).stdout == "2\n"
-    assert sorted(p.name for p in (tmp_path / "target").iterdir()) == [
-        "buildrs-cpython3.12",
-        "buildrs-cpython3.9",
-    ]
-    _, again = wheels(project, tmp_path / "dist", env, *pythons)
-    assert "Compiling" not in again, again
+    target = tmp_path / "target"
+    assert sorted(p.name for p in target.iterdir()) == ["buildrs-cpython3.12", "buildrs-cpython3.9"]
+    first, second = (
+        compiled(target / "buildrs-cpython3.9"),
+        compiled(target / "buildrs-cpython3.12"),
+    )
+    # 3.12's directory started from 3.9's: what does not depend on the interpreter was
+    # kept, pyo3 and the crate were built for 3.12.
+    shared = ("libsyn", "libquote", "libproc_macro2", "liblibc")
+    for crate in shared:
+        assert first[crate] == second[crate], crate
+    assert first["libpyo3"] != second["libpyo3"]
+    assert first["lib_native"] != second["lib_native"]
+
+    wheels(project, tmp_path / "dist", env, *pythons)
+    assert compiled(target / "buildrs-cpython3.9") == first, "the second run compiled"
+    assert compiled(target / "buildrs-cpython3.12") == second, "the second run compiled"
+
+
+def compiled(target_dir: Path) -> dict[str, int]:
+    """The modification time of each library cargo built in ``target_dir``, by crate."""
+    found: dict[str, int] = {}
+    for library in target_dir.glob("*/deps/lib*"):
+        if library.suffix in (".rlib", ".so"):
+            found[library.name.split("-")[0].split(".")[0]] = library.stat().st_mtime_ns
+    return found
 
 
 def test_an_abi3_project_gets_one_wheel(

@@ -5,8 +5,10 @@ a user's ``pip wheel`` would. pyo3's build changes with the interpreter it is
 configured for, and cargo keeps one build of a crate per target directory, so
 each interpreter gets a target directory of its own under the usual one
 (``buildrs-cpython3.11``...): running the command again recompiles nothing for
-any of them. Where every module of the project is built for the stable ABI, one
-wheel serves every CPython and only the first interpreter builds it.
+any of them. A new interpreter's directory starts as a copy of the one built
+before it, so only pyo3 and the crates above it compile again. Where every module
+of the project is built for the stable ABI, one wheel serves every CPython and
+only the first interpreter builds it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,8 +119,12 @@ def build_wheels(
     base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
     out.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
+    built: Path | None = None
     for python in interpreters:
-        env = {"CARGO_TARGET_DIR": str(base / f"buildrs-{python.name}")}
+        target_dir = base / f"buildrs-{python.name}"
+        if built is not None and not target_dir.exists():
+            _seed(target_dir, built)
+        env = {"CARGO_TARGET_DIR": str(target_dir)}
         argv = [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *pip_args]
         lines: list[str] = []
         result = process.run([*argv, str(project)], env=env, on_line=lines.append, check=False)
@@ -129,8 +136,25 @@ def build_wheels(
                 f"{result.returncode}):\n{shown}"
             )
         made += [out / name for name in names]
+        built = target_dir
         print(f"{python.name}: {', '.join(names)}", flush=True)
     return made
+
+
+def _seed(target_dir: Path, built: Path) -> None:
+    """Start an interpreter's target directory as a copy of one another interpreter
+    has just built: cargo then finds every crate that does not depend on the
+    interpreter fresh (syn, libc...) and rebuilds only pyo3 and what is above it.
+    Times are kept, as cargo's freshness rests on them; cargo itself rewrites the
+    paths its build scripts recorded under the old directory."""
+    partial = target_dir.with_name(f".{target_dir.name}.{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        shutil.copytree(built, partial, symlinks=True)
+        os.replace(partial, target_dir)
+    except OSError as error:
+        shutil.rmtree(partial, ignore_errors=True)
+        print(f"buildrs: note: {target_dir.name} starts empty ({error})", file=sys.stderr)
 
 
 _CREATED = re.compile(r"Created wheel for \S+: filename=(\S+\.whl)")
