@@ -182,7 +182,8 @@ def test_clean_rust_cleans_only_the_declared_crates(
     env = {**build_env, "CARGO_TARGET_DIR": str(own_target)}
     (project / "setup.py").write_text("from setuptools import setup\nsetup()\n")
     run([sys.executable, "setup.py", "build_rust", "--inplace"], cwd=project, env=env)
-    built = [own_target / "debug" / "lib_ffi.so", own_target / "debug" / "ffi-hello"]
+    binaries = own_target / "buildrs-bin" / "debug"
+    built = [own_target / "debug" / "lib_ffi.so", binaries / "ffi-hello"]
     assert all(path.is_file() for path in built)
     others = own_target / "debug" / "deps" / "libsomeone_else.rlib"
     others.write_text("another project's build")

@@ -205,6 +205,18 @@ class BuildOutcome:
     """Per invocation, what the fast path keys it on (``fast_path_inputs``)."""
     seconds: dict[str, float] = field(default_factory=dict)
     """How long each target's cargo run and install took, by label."""
+    sources: set[str] | None = field(default_factory=set)
+    """The files the built artifacts' dep-info names (their Rust sources), or ``None``
+    when one of them has none or cargo was not run."""
+
+    def add_sources(self, artifacts: Sequence[Path]) -> None:
+        for artifact in artifacts:
+            deps = fastpath.read_dep_info(artifact.with_suffix(".d"))
+            # Relative paths (cargo's build.dep-info-basedir) cannot be placed.
+            if deps is None or self.sources is None or not all(map(os.path.isabs, deps)):
+                self.sources = None
+                return
+            self.sources.update(deps)
 
 
 def _sccache_counts(settings: BuildSettings) -> tuple[int, int] | None:
@@ -264,6 +276,7 @@ class _Builder:
             log.info("buildrs: %s is up to date (cargo not run)", names)
             self.outcome.installed.extend(_from_entries(entries, invocation, self.layout))
             self.outcome.up_to_date.extend(invocation.targets)
+            self.outcome.sources = None
             return
         for planned in invocation.targets:
             if planned.note:
@@ -276,6 +289,7 @@ class _Builder:
         before = _sccache_counts(self.plan.settings)
         output, selected = _run(invocation, self.programs, self.project_dir)
         _report_sccache(self.plan.settings, before)
+        self.outcome.add_sources([source for _, _, source in selected])
         if invocation.slice is not None:
             selected = _universal(selected, self.slices)
         installed = install_targets(selected, output, self.layout, self.project_dir)

@@ -16,7 +16,28 @@ from pathlib import Path
 from buildrs.binfmt import platform_of
 from buildrs.binfmt.elf import required_versions
 
-__all__ = ["check_binary_platforms", "check_wheel_files", "module_abi"]
+from .plan import DistPlan
+
+__all__ = ["check_binary_platforms", "check_wheel_files", "expected_files", "module_abi"]
+
+
+def expected_files(
+    plan: DistPlan, data_dir: str
+) -> tuple[dict[str, tuple[int, int] | None], list[tuple[str, str]]]:
+    """What ``check_wheel_files`` compares a wheel with: the abi3 floor of each module's
+    path in the wheel, and the path and label of every target that must be there."""
+    floors: dict[str, tuple[int, int] | None] = {}
+    required: list[tuple[str, str]] = []
+    for t in plan.targets:
+        if t.to_scripts:
+            path = f"{data_dir}/scripts/{t.filename}"
+        else:
+            path = "/".join([*t.package_parts, t.filename])
+        if t.is_module:
+            floors[path] = t.abi3
+        if not t.optional:
+            required.append((path, t.label))
+    return floors, required
 
 
 _VERSIONED = (

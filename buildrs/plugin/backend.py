@@ -11,24 +11,30 @@ through ``os.environ``); they rank above pyproject.toml and command options and
 below the ``BUILDRS_*`` environment variables. Every other setting goes to
 setuptools unchanged, and an unknown ``buildrs.*`` setting is an error. With
 ``zig`` on, the front end is also asked to install cargo-zigbuild and ziglang.
+
+For a project declared wholly in pyproject.toml, the wheel, metadata and
+requirement hooks answer without setuptools when nothing but Rust sources has
+changed since setuptools last answered them (see ``recipe`` and ``replay``);
+setuptools is imported only when it runs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Union
-
-from setuptools import build_meta as _setuptools
+from typing import Any, TypeVar, Union
 
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
 from buildrs.pipeline.config import load_pyproject
 from buildrs.pipeline.prepare import make_plan
 from buildrs.pipeline.resolve import config_settings_scope, resolve, split_config_settings
+
+from . import recipe, replay
 
 __all__ = [
     "build_editable",
@@ -42,16 +48,39 @@ __all__ = [
 ]
 
 ConfigSettings = Union[Mapping[str, Union[str, list[str], None]], None]
+Rest = Union[dict[str, Any], None]
+T = TypeVar("T")
+
+
+def _setuptools() -> Any:
+    # Imported when used: a wheel that ``replay`` rebuilds never needs setuptools.
+    from setuptools import build_meta
+
+    return build_meta
 
 
 @contextmanager
-def _applied(config_settings: ConfigSettings) -> Iterator[dict[str, Any] | None]:
+def _applied(config_settings: ConfigSettings) -> Iterator[tuple[dict[str, object], Rest]]:
     try:
         ours, rest = split_config_settings(config_settings)
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
     with config_settings_scope(ours):
-        yield rest
+        yield ours, rest
+
+
+def _answered(hook: str, ours: Mapping[str, object], rest: Rest, compute: Callable[[], T]) -> T:
+    """``compute()``, or what it returned under the same state (see ``replay``)."""
+    root = Path.cwd().resolve()
+    if not recipe.eligible(root, rest):
+        return compute()
+    now = recipe.snapshot(root, hook, ours)
+    answer: T | None = recipe.recorded_answer(root, hook, now)
+    if answer is not None:
+        return answer
+    answer = compute()
+    recipe.record_hook(root, hook, now, answer)
+    return answer
 
 
 def _tool_requirements() -> list[str]:
@@ -77,36 +106,56 @@ def _tool_requirements() -> list[str]:
 
 
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
-    with _applied(config_settings) as rest:
-        result: list[str] = _setuptools.get_requires_for_build_wheel(rest)
-        return result + _tool_requirements()
+    with _applied(config_settings) as (ours, rest):
+
+        def compute() -> list[str]:
+            found: list[str] = _setuptools().get_requires_for_build_wheel(rest)
+            return found + _tool_requirements()
+
+        return _answered("requires", ours, rest, compute)
 
 
 def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list[str]:
-    with _applied(config_settings) as rest:
-        result: list[str] = _setuptools.get_requires_for_build_sdist(rest)
+    with _applied(config_settings) as (_, rest):
+        result: list[str] = _setuptools().get_requires_for_build_sdist(rest)
         return result
 
 
 def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> list[str]:
-    with _applied(config_settings) as rest:
-        result: list[str] = _setuptools.get_requires_for_build_editable(rest)
+    with _applied(config_settings) as (_, rest):
+        result: list[str] = _setuptools().get_requires_for_build_editable(rest)
         return result + _tool_requirements()
 
 
 def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
-    with _applied(config_settings) as rest:
-        result: str = _setuptools.prepare_metadata_for_build_wheel(metadata_directory, rest)
-        return result
+    root = Path.cwd().resolve()
+    kept = recipe.kept_metadata(root)
+    with _applied(config_settings) as (ours, rest):
+
+        def compute() -> str:
+            name: str = _setuptools().prepare_metadata_for_build_wheel(metadata_directory, rest)
+            if recipe.eligible(root, rest):
+                shutil.rmtree(kept, ignore_errors=True)
+                shutil.copytree(Path(metadata_directory, name), kept / name)
+            return name
+
+        name = _answered("metadata", ours, rest, compute)
+        made = Path(metadata_directory, name)
+        if not made.exists():  # answered from the recipe
+            if not (kept / name).is_dir():
+                recipe.forget(root, "metadata")
+                return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+            shutil.copytree(kept / name, made)
+        return name
 
 
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
-    with _applied(config_settings) as rest:
-        result: str = _setuptools.prepare_metadata_for_build_editable(metadata_directory, rest)
+    with _applied(config_settings) as (_, rest):
+        result: str = _setuptools().prepare_metadata_for_build_editable(metadata_directory, rest)
         return result
 
 
@@ -115,8 +164,18 @@ def build_wheel(
     config_settings: ConfigSettings = None,
     metadata_directory: str | None = None,
 ) -> str:
-    with _applied(config_settings) as rest:
-        result: str = _setuptools.build_wheel(wheel_directory, rest, metadata_directory)
+    root = Path.cwd().resolve()
+    with _applied(config_settings) as (ours, rest):
+        if not recipe.eligible(root, rest):
+            result: str = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
+            return result
+        now = recipe.snapshot(root, "wheel", ours)
+        replayed = replay.replay_wheel(root, Path(wheel_directory), now)
+        if replayed is not None:
+            return replayed
+        with recipe.recording():
+            result = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
+        recipe.record_wheel(root, now)
         return result
 
 
@@ -125,12 +184,12 @@ def build_editable(
     config_settings: ConfigSettings = None,
     metadata_directory: str | None = None,
 ) -> str:
-    with _applied(config_settings) as rest:
-        result: str = _setuptools.build_editable(wheel_directory, rest, metadata_directory)
+    with _applied(config_settings) as (_, rest):
+        result: str = _setuptools().build_editable(wheel_directory, rest, metadata_directory)
         return result
 
 
 def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) -> str:
-    with _applied(config_settings) as rest:
-        result: str = _setuptools.build_sdist(sdist_directory, rest)
+    with _applied(config_settings) as (_, rest):
+        result: str = _setuptools().build_sdist(sdist_directory, rest)
         return result

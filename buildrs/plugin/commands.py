@@ -67,6 +67,7 @@ class build_rust(Command):
         self._installed: list[Installed] = []
         self.skipped: list[str] = []
         self.fast_path_inputs: list[dict[str, Any]] = []
+        self.sources: set[str] | None = None
 
     def finalize_options(self) -> None:
         self.set_undefined_options("build_ext", ("build_lib", "build_lib"), ("inplace", "inplace"))
@@ -94,6 +95,7 @@ class build_rust(Command):
         )
         self._installed, self.skipped = outcome.installed, outcome.skipped
         self.fast_path_inputs = outcome.fast_path_inputs
+        self.sources = outcome.sources
 
     def get_outputs(self) -> list[str]:
         return [str(i.regular_path) for i in self._installed if not i.is_script]

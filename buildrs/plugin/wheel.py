@@ -19,7 +19,7 @@ from typing import Any
 from buildrs.errors import BuildrsError
 from buildrs.pipeline import process
 from buildrs.pipeline.plan import DistPlan
-from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files
+from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, expected_files
 
 from .distribution import dist_plan, project_dir, rust_targets
 
@@ -31,21 +31,6 @@ log = logging.getLogger("buildrs")
 
 class WheelTagError(BuildrsError):
     """The files of a wheel do not match its tag, or a declared target is missing."""
-
-
-def _expected(plan: DistPlan, data_dir: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    floors: dict[str, Any] = {}
-    required: list[tuple[str, str]] = []
-    for t in plan.targets:
-        if t.to_scripts:
-            path = f"{data_dir}/scripts/{t.filename}"
-        else:
-            path = "/".join([*t.package_parts, t.filename])
-        if t.is_module:
-            floors[path] = t.abi3
-        if not t.optional:
-            required.append((path, t.label))
-    return floors, required
 
 
 def _wheel_files(root: Path) -> list[str]:
@@ -129,11 +114,33 @@ class _RustWheel:
             os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(project_dir(self.distribution))
         try:
             super().run()  # type: ignore[misc]
+            self._stash()
             self._repair()
         finally:
             self._buildrs_check = False
             if not saved:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
+
+    def _wheel_path(self) -> Path:
+        return Path(self.dist_dir) / f"{self.wheel_dist_name}-{'-'.join(self.get_tag())}.whl"
+
+    def _stash(self) -> None:
+        """Keep the wheel as written, for the next build to reuse (see ``replay``)."""
+        plan = self._plan()
+        built = self.distribution.get_command_obj("build_rust", create=False)
+        if plan is None or built is None:
+            return
+        from . import recipe
+
+        lib = Path(built.build_lib)
+        entries = [
+            f"{self.wheel_dist_name}.data/scripts/{item.path.name}"
+            if item.is_script
+            else item.regular_path.relative_to(lib).as_posix()
+            for item in built._installed
+        ]
+        root = project_dir(self.distribution)
+        recipe.stash(root, self._wheel_path(), plan, entries, built.sources, bool(built.skipped))
 
     def _repair(self) -> None:
         """Graft, refuse or report the shared libraries a Linux wheel needs from
@@ -144,14 +151,14 @@ class _RustWheel:
             return
         from buildrs.pipeline.repair import repair_wheel
 
-        wheel = Path(self.dist_dir) / f"{self.wheel_dist_name}-{'-'.join(tag)}.whl"
+        wheel = self._wheel_path()
         repair_wheel(wheel, plan.settings.repair, self.distribution.get_name())
 
     def _check(self, plan: DistPlan) -> None:
         root = Path(self.bdist_dir)
         data = Path(self.data_dir)  # relative to the wheel's root
         data_dir = (data.relative_to(root) if data.is_absolute() else data).as_posix()
-        floors, required = _expected(plan, data_dir)
+        floors, required = expected_files(plan, data_dir)
         files, tag = _wheel_files(root), self.get_tag()
         problems = check_wheel_files(files, tag, floors, required)
         problems += check_binary_platforms(root, files, tag[2])

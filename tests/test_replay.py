@@ -1,0 +1,122 @@
+"""A wheel build of a pyproject-only project whose only changes are Rust sources skips
+setuptools (``buildrs.plugin.replay``): cargo builds, and the rest of the last wheel is
+reused. These tests build real wheels with pip and hold the reused wheel to the one
+setuptools writes, byte for byte; any other change goes through setuptools."""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CRATES, CopyProject, pip_wheel_logged
+
+pytestmark = [pytest.mark.integration]
+
+REPLAYED = "no file but Rust sources changed since the last wheel"
+SETUPTOOLS = "running egg_info"
+
+
+@pytest.fixture
+def ffi_project(copy_project: CopyProject) -> Path:
+    """The C-ABI fixture (a module, a generated file, a binary) under buildrs' backend."""
+    project = copy_project(CRATES / "ffi")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
+    pyproject.write_text(text)
+    return project
+
+
+def wheel(project: Path, out: Path, env: dict[str, str], *extra: str) -> tuple[Path, str]:
+    shutil.rmtree(out, ignore_errors=True)
+    return pip_wheel_logged(project, out, env, *extra)
+
+
+def ffi_add(wheel: Path, tmp_path: Path) -> int:
+    """``ffi_add(2, 3)`` from the library inside ``wheel``."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.startswith("ffi_demo/_ffi")]
+        library = Path(archive.extract(name, tmp_path / wheel.stem))
+    result: int = ctypes.CDLL(str(library)).ffi_add(2, 3)
+    return result
+
+
+def test_a_rust_edit_reuses_the_last_wheel_and_gives_setuptools_bytes(
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    first, log = wheel(ffi_project, tmp_path / "first", build_env)
+    assert SETUPTOOLS in log and REPLAYED not in log
+    again, log = wheel(ffi_project, tmp_path / "again", build_env)
+    assert REPLAYED in log
+    assert SETUPTOOLS not in log, "neither the metadata nor the wheel hook ran setuptools"
+    assert again.read_bytes() == first.read_bytes()
+
+    lib = ffi_project / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("a + b", "a + b + 1"))
+    edited, log = wheel(ffi_project, tmp_path / "edited", build_env)
+    assert REPLAYED in log and SETUPTOOLS not in log
+    assert ffi_add(edited, tmp_path) == 6
+
+    env = {**build_env, "BUILDRS_NO_FAST_PATH": "1"}
+    rebuilt, log = wheel(ffi_project, tmp_path / "rebuilt", env)
+    assert SETUPTOOLS in log and REPLAYED not in log
+    assert edited.name == rebuilt.name
+    assert edited.read_bytes() == rebuilt.read_bytes()
+
+
+def test_any_other_change_goes_through_setuptools(
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    isolation = "--no-build-isolation"
+    wheel(ffi_project, tmp_path / "first", build_env, isolation)
+    init = ffi_project / "ffi_demo" / "__init__.py"
+    init.write_text(init.read_text() + "EDITED = True\n")
+    (ffi_project / "ffi_demo" / "extra.py").write_text("NEW = 1\n")
+    edited, log = wheel(ffi_project, tmp_path / "edited", build_env, isolation)
+    assert SETUPTOOLS in log and REPLAYED not in log
+    with zipfile.ZipFile(edited) as archive:
+        assert "EDITED = True" in archive.read("ffi_demo/__init__.py").decode()
+        assert archive.read("ffi_demo/extra.py") == b"NEW = 1\n"
+
+    pyproject = ffi_project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))
+    bumped, log = wheel(ffi_project, tmp_path / "bumped", build_env, isolation)
+    assert SETUPTOOLS in log and REPLAYED not in log
+    assert bumped.name.startswith("ffi_demo-0.2.0-")
+
+
+def test_a_rust_file_the_wheel_ships_is_never_reused(
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A ``.rs`` file that is both a source of the library and package data."""
+    (ffi_project / "ffi_demo" / "bonus.rs").write_text("const BONUS: i64 = 0;\n")
+    lib = ffi_project / "src" / "lib.rs"
+    text = lib.read_text().replace("a + b", "a + b + BONUS")
+    lib.write_text(text + 'include!("../ffi_demo/bonus.rs");\n')
+    pyproject = ffi_project / "pyproject.toml"
+    data = '\n[tool.setuptools.package-data]\nffi_demo = ["*.rs"]\n'
+    pyproject.write_text(pyproject.read_text() + data)
+    isolation = "--no-build-isolation"
+    wheel(ffi_project, tmp_path / "first", build_env, isolation)
+    wheel(ffi_project, tmp_path / "again", build_env, isolation)
+
+    (ffi_project / "ffi_demo" / "bonus.rs").write_text("const BONUS: i64 = 10;\n")
+    edited, log = wheel(ffi_project, tmp_path / "edited", build_env, isolation)
+    assert REPLAYED not in log
+    with zipfile.ZipFile(edited) as archive:
+        assert archive.read("ffi_demo/bonus.rs") == b"const BONUS: i64 = 10;\n"
+    assert ffi_add(edited, tmp_path) == 15
+
+
+def test_a_project_with_setup_py_always_runs_it(
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    (ffi_project / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    isolation = "--no-build-isolation"
+    wheel(ffi_project, tmp_path / "first", build_env, isolation)
+    _, log = wheel(ffi_project, tmp_path / "again", build_env, isolation)
+    assert SETUPTOOLS in log and REPLAYED not in log
+    assert not (ffi_project / "build" / "buildrs-wheel").exists()
