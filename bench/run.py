@@ -53,7 +53,7 @@ PYPROJECTS = {
     "buildrs": """
 [build-system]
 requires = ["setuptools>=70", "buildrs"]
-build-backend = "setuptools.build_meta"
+build-backend = "buildrs.build_meta"
 
 [project]
 name = "example-crate"
@@ -141,7 +141,7 @@ class Bench:
             )
             if tool in PYPROJECTS:
                 (project / "pyproject.toml").write_text(PYPROJECTS[tool])
-            if tool in ("buildrs", "setuptools-rust"):
+            if tool == "setuptools-rust":  # for `setup.py build_rust --inplace`
                 (project / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
             self.projects[tool] = project
         wheels = work / "buildrs-wheel"
@@ -304,14 +304,14 @@ class Bench:
         return int(result.stderr.strip().splitlines()[-1]) / 1024
 
     def all_pythons(self, tool: str, pythons: list[tuple[str, str]]) -> None:
-        """A release wheel for every CPython: buildrs' `wheels`, `maturin build -i` for
-        each, a loop of `pip wheel` for setuptools-rust (each with build isolation)."""
+        """A release wheel for every CPython: buildrs' `wheels --uv`, `maturin build -i`
+        for each, a loop of `pip wheel` for setuptools-rust (each with build isolation)."""
         project, env = self.projects[tool], self.tool_env(tool)
-        env = {**env, "PIP_FIND_LINKS": self.find_links}
+        env = {**env, "PIP_FIND_LINKS": self.find_links, "UV_FIND_LINKS": self.find_links}
         out = self.work / tool / "every"
         exes = [exe for _, exe in pythons]
         if tool == "buildrs":
-            argv = [self.pythons[tool], "-m", "buildrs", "wheels", "-w", str(out)]
+            argv = [self.pythons[tool], "-m", "buildrs", "wheels", "--uv", "-w", str(out)]
             sh([*argv, *(a for exe in exes for a in ("-i", exe))], project, env)
         elif tool == "maturin":
             argv = ["maturin", "build", "--release", "-o", str(out)]
@@ -353,11 +353,12 @@ def workspace_project(root: Path, tool: str) -> Path:
     workspace = project / "Cargo.toml"
     workspace.write_text(workspace.read_text().replace('"shared"', '"crates/delta", "shared"'))
     table = "buildrs" if tool == "buildrs" else "setuptools-rust"
-    backend = "buildrs" if tool == "buildrs" else "setuptools-rust"
+    plugin = "buildrs" if tool == "buildrs" else "setuptools-rust"
+    backend = "buildrs.build_meta" if tool == "buildrs" else "setuptools.build_meta"
     lines = [
         "[build-system]",
-        f'requires = ["setuptools>=70", "{backend}"]',
-        'build-backend = "setuptools.build_meta"',
+        f'requires = ["setuptools>=70", "{plugin}"]',
+        f'build-backend = "{backend}"',
         "",
         "[project]",
         'name = "ws-pkg"',

@@ -21,8 +21,11 @@ def two_pythons() -> list[str]:
     return found
 
 
-def wheels(project: Path, out: Path, env: dict[str, str], *pythons: str) -> tuple[str, str]:
+def wheels(
+    project: Path, out: Path, env: dict[str, str], *pythons: str, uv: bool = False
+) -> tuple[str, str]:
     argv = [sys.executable, "-m", "buildrs", "wheels", str(project), "-w", str(out)]
+    argv += ["--uv"] if uv else []
     for python in pythons:
         argv += ["-i", python]
     result = run(argv, env=env)
@@ -63,6 +66,13 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
     wheels(project, tmp_path / "dist", env, *pythons)
     assert compiled(target / "buildrs-cpython3.9") == first, "the second run compiled"
     assert compiled(target / "buildrs-cpython3.12") == second, "the second run compiled"
+
+    # uv's build environments: the same wheels, and still nothing compiled.
+    uv_env = {**env, "UV_FIND_LINKS": env["PIP_FIND_LINKS"]}
+    wheels(project, tmp_path / "uv", uv_env, *pythons, uv=True)
+    assert sorted(p.name for p in (tmp_path / "uv").glob("*.whl")) == made
+    assert compiled(target / "buildrs-cpython3.9") == first, "uv's run compiled"
+    assert compiled(target / "buildrs-cpython3.12") == second, "uv's run compiled"
 
 
 def compiled(target_dir: Path) -> dict[str, int]:

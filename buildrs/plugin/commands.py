@@ -123,17 +123,25 @@ class clean_rust(Command):
         root = project_dir(self.distribution)
         settings = build_settings(self.distribution)
         exe = cargo.find_cargo()
+        # The target directories the plan builds in: the usual one, and the one of
+        # binaries built apart from their crate's module (``prepare.separate_binaries``).
+        folders: dict[Path, set[str | None]] = {}
+        for invocation in dist_plan(self.distribution, inplace=False).invocations:
+            args = list(invocation.args)
+            given = args[args.index("--target-dir") + 1] if "--target-dir" in args else None
+            folders.setdefault(invocation.manifest_path, set()).add(given)
         seen: set[Path] = set()
         for t in rust_targets(self.distribution):
             crate = read_crate(root / t.path)
             if crate.manifest_path in seen:
                 continue
             seen.add(crate.manifest_path)
-            argv = [exe, "clean", "--manifest-path", str(crate.manifest_path)]
-            argv += ["-p", crate.package_name, *t.cargo_manifest_args]
-            if settings.target_dir:
-                argv += ["--target-dir", settings.target_dir]
-            process.run(argv, env=t.env, cwd=root)
+            for folder in sorted(folders.get(crate.manifest_path, {None}), key=str):
+                argv = [exe, "clean", "--manifest-path", str(crate.manifest_path)]
+                argv += ["-p", crate.package_name, *t.cargo_manifest_args]
+                if folder or settings.target_dir:
+                    argv += ["--target-dir", folder or str(settings.target_dir)]
+                process.run(argv, env=t.env, cwd=root)
 
 
 def make_build_ext(base: type[Any]) -> type[Any]:

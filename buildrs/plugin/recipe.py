@@ -2,10 +2,11 @@
 
 After setuptools has built a wheel of a project declared wholly in pyproject.toml
 (no setup.py, no setup.cfg, no ``[tool.distutils]``, no config settings for
-setuptools), ``build/buildrs-wheel/`` keeps that wheel as it was before repair and a
-recipe: the state (modification time and size) of every file in the project tree,
-the ``.rs`` files the artifacts' dep-info names, the interpreter, the installed
-distributions, the variables a build reads, buildrs' config settings and the plan.
+setuptools), ``build/buildrs-wheel/<interpreter>/`` keeps that wheel as it was
+before repair and a recipe: the state (modification time and size) of every file
+in the project tree, the ``.rs`` files the artifacts' dep-info names, the
+interpreter, the installed distributions, the variables a build reads, buildrs'
+config settings and the plan.
 The metadata and requirement hooks keep their answers under the same kind of
 snapshot. ``replay`` reads the recipe back. A ``.rs`` file the wheel also ships
 (package data) keeps a wheel from being recorded.
@@ -67,7 +68,10 @@ _NOT_KEYED = ("BUILDRS_REBUILDING",)  # set by this very process (see ``locking`
 
 
 def cache_dir(root: Path) -> Path:
-    return root / "build" / "buildrs-wheel"
+    """Where the recipe and the wheel it keeps are: one folder per interpreter, so that
+    a wheel for each (``python -m buildrs wheels``) keeps its own."""
+    which = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode()).hexdigest()[:12]
+    return root / "build" / "buildrs-wheel" / f"{sys.implementation.cache_tag}-{which}"
 
 
 def _tree(root: Path) -> dict[str, list[int]]:

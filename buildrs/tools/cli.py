@@ -98,6 +98,12 @@ def _add_wheels(commands: Any) -> None:
         help="every CPython 3.9+ and PyPy on PATH and among pyenv's versions",
     )
     wheels.add_argument("-w", "--wheel-dir", default="dist", help="default: dist")
+    wheels.add_argument(
+        "--uv",
+        action="store_true",
+        help="build with `uv build` instead of each interpreter's pip (uv's configuration "
+        "then applies: UV_FIND_LINKS, not PIP_FIND_LINKS)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -260,14 +266,16 @@ def _develop(args: argparse.Namespace) -> int:
 def _wheels(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .wheels import build_wheels, find_interpreters, interpreter
+    from .wheels import build_wheels, find_interpreters, find_uv, interpreter
 
     chosen = [interpreter(name) for name in args.interpreter]
     if args.find_interpreters:
         chosen += [i for i in find_interpreters(os.environ) if i not in chosen]
     if not chosen:
         chosen = [interpreter(sys.executable)]
-    build_wheels(Path(args.path).resolve(), chosen, Path(args.wheel_dir).resolve(), os.environ)
+    uv = find_uv(os.environ) if args.uv else None
+    out = Path(args.wheel_dir).resolve()
+    build_wheels(Path(args.path).resolve(), chosen, out, os.environ, uv=uv)
     return 0
 
 

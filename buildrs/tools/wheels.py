@@ -1,7 +1,8 @@
 """``python -m buildrs wheels``: the release wheels of a project, one per Python.
 
 Each interpreter builds its own wheel with its own pip, with build isolation, as
-a user's ``pip wheel`` would. pyo3's build changes with the interpreter it is
+a user's ``pip wheel`` would (or with ``uv build``, whose isolated environments
+come from its cache). pyo3's build changes with the interpreter it is
 configured for, and cargo keeps one build of a crate per target directory, so
 each interpreter gets a target directory of its own under the usual one
 (``buildrs-cpython3.11``...): running the command again recompiles nothing for
@@ -25,7 +26,7 @@ from pathlib import Path
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.pipeline import process
 
-__all__ = ["Interpreter", "build_wheels", "find_interpreters", "interpreter"]
+__all__ = ["Interpreter", "build_wheels", "find_interpreters", "find_uv", "interpreter"]
 
 _PROBE = (
     "import json, sys, sysconfig; print(json.dumps([sys.implementation.name, "
@@ -102,14 +103,32 @@ def _all_abi3(project: Path, environ: Mapping[str, str]) -> bool:
     return bool(plan.modules) and plan.abi3_floor is not None
 
 
+def find_uv(environ: Mapping[str, str]) -> str:
+    """uv: on PATH, or beside the running interpreter (``pip install uv``)."""
+    found = shutil.which("uv", path=environ.get("PATH")) or shutil.which(
+        "uv", path=os.path.dirname(sys.executable)
+    )
+    if found is None:
+        raise ConfigError("wheels: --uv needs uv, which is not installed (pip install uv)")
+    return found
+
+
+def _front_end(python: Interpreter, out: Path, uv: str | None) -> list[str]:
+    if uv is None:
+        return [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out)]
+    return [uv, "build", "--wheel", "--python", python.path, "--out-dir", str(out)]
+
+
 def build_wheels(
     project: Path,
     interpreters: Sequence[Interpreter],
     out: Path,
     environ: Mapping[str, str],
     pip_args: Sequence[str] = (),
+    uv: str | None = None,
 ) -> list[Path]:
-    """Build the project's wheel with each interpreter into ``out``; the wheels made."""
+    """Build the project's wheel with each interpreter into ``out``, with its pip, or
+    with ``uv build`` when ``uv`` names it; the wheels made."""
     if not interpreters:
         raise ConfigError("wheels: no interpreter to build for; name one with -i")
     if _all_abi3(project, environ):
@@ -125,10 +144,10 @@ def build_wheels(
         if built is not None and not target_dir.exists():
             _seed(target_dir, built)
         env = {"CARGO_TARGET_DIR": str(target_dir)}
-        argv = [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out), *pip_args]
+        argv = [*_front_end(python, out, uv), *pip_args, str(project)]
         lines: list[str] = []
-        result = process.run([*argv, str(project)], env=env, on_line=lines.append, check=False)
-        names = [m.group(1) for m in map(_CREATED.search, lines) if m]
+        result = process.run(argv, env=env, on_line=lines.append, check=False)
+        names = [Path(m.group(1)).name for m in map(_CREATED.search, lines) if m]
         if result.returncode != 0 or not names:
             shown = "\n".join(lines[-20:])
             raise ConfigError(
@@ -157,4 +176,5 @@ def _seed(target_dir: Path, built: Path) -> None:
         print(f"buildrs: note: {target_dir.name} starts empty ({error})", file=sys.stderr)
 
 
-_CREATED = re.compile(r"Created wheel for \S+: filename=(\S+\.whl)")
+# What pip and uv print for each wheel they make.
+_CREATED = re.compile(r"(?:Created wheel for \S+: filename=|Successfully built )(\S+\.whl)")
