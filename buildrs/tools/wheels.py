@@ -116,7 +116,17 @@ def find_uv(environ: Mapping[str, str]) -> str:
 def _front_end(python: Interpreter, out: Path, uv: str | None) -> list[str]:
     if uv is None:
         return [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out)]
-    return [uv, "build", "--wheel", "--python", python.path, "--out-dir", str(out)]
+    return [
+        uv,
+        "build",
+        "--wheel",
+        "--color",
+        "never",
+        "--python",
+        python.path,
+        "--out-dir",
+        str(out),
+    ]
 
 
 def build_wheels(
@@ -144,10 +154,16 @@ def build_wheels(
         if built is not None and not target_dir.exists():
             _seed(target_dir, built)
         env = {"CARGO_TARGET_DIR": str(target_dir)}
-        argv = [*_front_end(python, out, uv), *pip_args, str(project)]
+        # Each front end writes into a folder of its own: the wheels in it are its.
+        staging = out / f".{python.name}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        argv = [*_front_end(python, staging, uv), *pip_args, str(project)]
         lines: list[str] = []
         result = process.run(argv, env=env, on_line=lines.append, check=False)
-        names = [Path(m.group(1)).name for m in map(_CREATED.search, lines) if m]
+        names = sorted(p.name for p in staging.glob("*.whl"))
+        for name in names:
+            os.replace(staging / name, out / name)
+        shutil.rmtree(staging, ignore_errors=True)
         if result.returncode != 0 or not names:
             shown = "\n".join(lines[-20:])
             raise ConfigError(
@@ -174,7 +190,3 @@ def _seed(target_dir: Path, built: Path) -> None:
     except OSError as error:
         shutil.rmtree(partial, ignore_errors=True)
         print(f"buildrs: note: {target_dir.name} starts empty ({error})", file=sys.stderr)
-
-
-# What pip and uv print for each wheel they make.
-_CREATED = re.compile(r"(?:Created wheel for \S+: filename=|Successfully built )(\S+\.whl)")
