@@ -31,8 +31,8 @@ import os
 import sys
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: see buildrs/__init__.py
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any

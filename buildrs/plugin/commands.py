@@ -97,6 +97,11 @@ class build_rust(Command):
         self.fast_path_inputs = outcome.fast_path_inputs
         self.sources = outcome.sources
 
+    @property
+    def installed(self) -> list[Installed]:
+        """The files the last run wrote."""
+        return list(self._installed)
+
     def get_outputs(self) -> list[str]:
         return [str(i.regular_path) for i in self._installed if not i.is_script]
 

@@ -44,6 +44,7 @@ __all__ = [
     "recorded_answer",
     "recording",
     "snapshot",
+    "source_date_epoch",
     "stash",
 ]
 
@@ -130,6 +131,8 @@ class Snapshot:
 
     key: str
     files: dict[str, list[int]]
+    epoch: str
+    """The wheel's ``SOURCE_DATE_EPOCH``: the variable's, or the last commit's."""
 
     def matches(self, recorded: Mapping[str, Any], rust_sources: Sequence[str]) -> bool:
         if recorded.get("key") != self.key:
@@ -148,20 +151,42 @@ def eligible(root: Path, rest: Mapping[str, object] | None) -> bool:
         return False
     if (root / "setup.py").exists() or (root / "setup.cfg").exists():
         return False
-    from buildrs.pipeline.config import load_pyproject
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    try:
+        with open(root / "pyproject.toml", "rb") as handle:
+            tool = tomllib.load(handle).get("tool")
+    except (OSError, ValueError):  # the setuptools path reports it
+        return False
+    return isinstance(tool, dict) and "buildrs" in tool and "distutils" not in tool
+
+
+_ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold
+
+
+def source_date_epoch(project: Path) -> str:
+    """The date for a wheel's entries when ``SOURCE_DATE_EPOCH`` is unset: the last
+    commit's, so that two builds of one commit are byte for byte the same; outside a
+    git checkout (an sdist, say), 1980-01-01."""
+    from buildrs.errors import BuildrsError
+    from buildrs.pipeline import process
 
     try:
-        data, config = load_pyproject(root)
-    except Exception:  # the setuptools path reports it
-        return False
-    tool = data.get("tool", {})
-    return config is not None and isinstance(tool, dict) and "distutils" not in tool
+        result = process.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=project, quiet=True, check=False
+        )
+    except BuildrsError:  # no git
+        return _ZIP_EPOCH
+    stamp = result.stdout.strip()
+    if result.returncode != 0 or not stamp.isdigit():
+        return _ZIP_EPOCH
+    return str(max(int(stamp), int(_ZIP_EPOCH)))
 
 
 def snapshot(root: Path, hook: str, ours: Mapping[str, object]) -> Snapshot:
     from buildrs.pipeline.settings import watched_environment
-
-    from .wheel import source_date_epoch
 
     names = set(_ENV_NAMES) | set(watched_environment())
     env = {
@@ -180,7 +205,7 @@ def snapshot(root: Path, hook: str, ours: Mapping[str, object]) -> Snapshot:
         {k: ours[k] for k in sorted(ours)},
         _installed(root),
     ]
-    return Snapshot(json.dumps(key, sort_keys=True, default=str), _tree(root))
+    return Snapshot(json.dumps(key, sort_keys=True, default=str), _tree(root), epoch)
 
 
 # --- the recipe ------------------------------------------------------------------------

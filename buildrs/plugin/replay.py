@@ -51,7 +51,7 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
         "buildrs: no file but Rust sources changed since the last wheel: cargo builds, "
         "setuptools' part is reused (build/buildrs-wheel; BUILDRS_NO_FAST_PATH=1 rebuilds it)"
     )
-    with _epoch(root):
+    with _epoch(now.epoch):
         built = _build_rust(root, plan, recorded["file"])
         if built is None or sorted(built) != recorded["entries"]:
             return None
@@ -75,14 +75,12 @@ def _plan(root: Path) -> DistPlan:
 
 
 @contextmanager
-def _epoch(root: Path) -> Iterator[None]:
+def _epoch(epoch: str) -> Iterator[None]:
     """``SOURCE_DATE_EPOCH`` as ``bdist_wheel`` sets it while it builds."""
-    from .wheel import source_date_epoch
-
     if os.environ.get("SOURCE_DATE_EPOCH"):
         yield
         return
-    os.environ["SOURCE_DATE_EPOCH"] = source_date_epoch(root)
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
     try:
         yield
     finally:
@@ -128,6 +126,12 @@ def _rewrite(kept: Path, target: Path, built: Mapping[str, Path]) -> None:
     new = {name: path.read_bytes() for name, path in built.items()}
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(kept) as old:
+        unchanged = all(old.read(name) == data for name, data in new.items())
+    if unchanged:  # cargo had nothing to do: the kept wheel is the wheel
+        shutil.copyfile(kept, temp)
+        os.replace(temp, target)
+        return
     with zipfile.ZipFile(kept) as old, zipfile.ZipFile(temp, "w") as out:
         infos = old.infolist()
         record = next(i for i in infos if i.filename.endswith(".dist-info/RECORD"))

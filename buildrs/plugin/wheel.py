@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from buildrs.errors import BuildrsError
-from buildrs.pipeline import process
 from buildrs.pipeline.plan import DistPlan
 from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, expected_files
 
 from .distribution import dist_plan, project_dir, rust_targets
+from .recipe import source_date_epoch
 
-__all__ = ["SKIPPED_FILE", "WheelTagError", "make_bdist_wheel", "source_date_epoch"]
+__all__ = ["SKIPPED_FILE", "WheelTagError", "make_bdist_wheel"]
 
 
 log = logging.getLogger("buildrs")
@@ -39,24 +39,6 @@ def _wheel_files(root: Path) -> list[str]:
 
 SKIPPED_FILE = "buildrs-skipped.txt"
 """In a wheel's .dist-info: the optional targets that failed to build, and why."""
-
-_ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold
-
-
-def source_date_epoch(project: Path) -> str:
-    """The date for a wheel's entries when ``SOURCE_DATE_EPOCH`` is unset: the last
-    commit's, so that two builds of one commit are byte for byte the same; outside a
-    git checkout (an sdist, say), 1980-01-01."""
-    try:
-        result = process.run(
-            ["git", "log", "-1", "--format=%ct"], cwd=project, quiet=True, check=False
-        )
-    except BuildrsError:  # no git
-        return _ZIP_EPOCH
-    stamp = result.stdout.strip()
-    if result.returncode != 0 or not stamp.isdigit():
-        return _ZIP_EPOCH
-    return str(max(int(stamp), int(_ZIP_EPOCH)))
 
 
 class _RustWheel:
@@ -137,7 +119,7 @@ class _RustWheel:
             f"{self.wheel_dist_name}.data/scripts/{item.path.name}"
             if item.is_script
             else item.regular_path.relative_to(lib).as_posix()
-            for item in built._installed
+            for item in built.installed
         ]
         root = project_dir(self.distribution)
         recipe.stash(root, self._wheel_path(), plan, entries, built.sources, bool(built.skipped))

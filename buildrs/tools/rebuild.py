@@ -28,9 +28,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from buildrs.pipeline import fastpath
+
+TYPE_CHECKING = False  # not typing's: see buildrs/__init__.py
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ensure_fresh", "rebuild_error"]
 
