@@ -1,8 +1,8 @@
 """Wheel builds that skip setuptools when only Rust sources changed.
 
-When the snapshot of a wheel build matches the recipe ``recipe`` kept from the last
-one, ``.rs`` files aside, setuptools would write the same Python files and metadata.
-cargo builds through the same plan instead; the new artifacts (and stubs and
+When the snapshot of a wheel build matches the recipe kept from the last one (see
+``recipe``), ``.rs`` files aside, setuptools would write the same Python files and
+metadata. cargo builds through the same plan instead; the new artifacts (and stubs and
 generated files) take the place of the old ones in a copy of the kept wheel, every
 other entry as it was (order, dates, modes), with a RECORD to match; the wheel is
 checked as ``bdist_wheel`` checks it and repaired. Anything else (another file
@@ -127,7 +127,8 @@ def _rewrite(kept: Path, target: Path, built: Mapping[str, Path]) -> None:
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(kept) as old:
-        unchanged = all(old.read(name) == data for name, data in new.items())
+        names = set(old.namelist())
+        unchanged = all(n in names and old.read(n) == data for n, data in new.items())
     if unchanged:  # cargo had nothing to do: the kept wheel is the wheel
         shutil.copyfile(kept, temp)
         os.replace(temp, target)
