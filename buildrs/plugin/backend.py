@@ -66,8 +66,15 @@ def _applied(config_settings: ConfigSettings) -> Iterator[tuple[dict[str, object
         yield ours, rest
 
 
-def _answered(hook: str, ours: Mapping[str, object], rest: Rest, compute: Callable[[], T]) -> T:
-    """``compute()``, or what it returned under the same state (see ``replay``)."""
+def _answered(
+    hook: str,
+    ours: Mapping[str, object],
+    rest: Rest,
+    compute: Callable[[], T],
+    keep: Callable[[T], None] | None = None,
+) -> T:
+    """``compute()``, or what it returned under the same state (see ``recipe``); what
+    is recorded, ``keep`` is given first."""
     root = Path.cwd().resolve()
     if not recipe.eligible(root, rest):
         return compute()
@@ -76,6 +83,8 @@ def _answered(hook: str, ours: Mapping[str, object], rest: Rest, compute: Callab
     if answer is not None:
         return answer
     answer = compute()
+    if keep is not None:
+        keep(answer)
     recipe.record_hook(root, hook, now, answer)
     return answer
 
@@ -137,12 +146,13 @@ def prepare_metadata_for_build_wheel(
 
         def compute() -> str:
             name: str = _setuptools().prepare_metadata_for_build_wheel(metadata_directory, rest)
-            if recipe.eligible(root, rest):
-                shutil.rmtree(kept, ignore_errors=True)
-                shutil.copytree(Path(metadata_directory, name), kept / name)
             return name
 
-        name = _answered("metadata", ours, rest, compute)
+        def keep(name: str) -> None:
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(Path(metadata_directory, name), kept / name)
+
+        name = _answered("metadata", ours, rest, compute, keep)
         made = Path(metadata_directory, name)
         if not made.exists():  # answered from the recipe
             if not (kept / name).is_dir():

@@ -126,10 +126,10 @@ class clean_rust(Command):
 
     def run(self) -> None:
         root = project_dir(self.distribution)
-        settings = build_settings(self.distribution)
         exe = cargo.find_cargo()
-        # The target directories the plan builds in: the usual one, and the one of
-        # binaries built apart from their crate's module (``prepare.separate_binaries``).
+        # The target directories the plan builds in (given as ``--target-dir`` when
+        # not cargo's default): the usual one, and the one of binaries built apart from
+        # their crate's module (``prepare.separate_binaries``).
         folders: dict[Path, set[str | None]] = {}
         for invocation in dist_plan(self.distribution, inplace=False).invocations:
             args = list(invocation.args)
@@ -144,8 +144,8 @@ class clean_rust(Command):
             for folder in sorted(folders.get(crate.manifest_path, {None}), key=str):
                 argv = [exe, "clean", "--manifest-path", str(crate.manifest_path)]
                 argv += ["-p", crate.package_name, *t.cargo_manifest_args]
-                if folder or settings.target_dir:
-                    argv += ["--target-dir", folder or str(settings.target_dir)]
+                if folder:
+                    argv += ["--target-dir", folder]
                 process.run(argv, env=t.env, cwd=root)
 
 

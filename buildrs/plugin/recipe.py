@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,6 +258,7 @@ def record_hook(root: Path, hook: str, before: Snapshot, answer: Any) -> None:
 
 
 def forget(root: Path, hook: str) -> None:
+    """Drop what ``hook`` answered last (its kept files are gone)."""
     recipe = _load(root)
     if recipe.pop(hook, None) is not None:
         _save(root, recipe)
@@ -303,7 +304,12 @@ def recording() -> Iterator[None]:
 
 
 def stash(
-    root: Path, wheel: Path, plan: object, entries: Sequence[str], sources: object, skipped: bool
+    root: Path,
+    wheel: Path,
+    plan: object,
+    entries: Sequence[str],
+    sources: Iterable[str] | None,
+    skipped: bool,
 ) -> None:
     """Called by ``bdist_wheel`` between writing the wheel and repairing it."""
     if not _recording:
@@ -313,7 +319,7 @@ def stash(
         shutil.rmtree(keep.parent)
     keep.parent.mkdir(parents=True)
     shutil.copy2(wheel, keep)
-    known = sorted(str(s) for s in sources) if isinstance(sources, (set, list)) else None
+    known = None if sources is None else sorted(sources)
     _stashed.append(_Stash(keep, plan_key(plan), sorted(entries), known, skipped))
 
 
@@ -325,8 +331,8 @@ def plan_key(plan: Any) -> str:
     return repr(replace(plan, platform=replace(plan.platform, python_env=())))
 
 
-def _hashes(names: Mapping[str, bytes]) -> set[str]:
-    return {digest(data) for data in names.values()}
+def _hashes(contents: Iterable[bytes]) -> set[str]:
+    return {digest(data) for data in contents}
 
 
 def digest(data: bytes) -> str:
@@ -339,30 +345,23 @@ def record_wheel(root: Path, before: Snapshot) -> None:
     recipe.pop("wheel", None)
     found = _stashed[-1] if _stashed else None
     _stashed.clear()
-    usable = found is not None and found.sources is not None and not found.skipped
-    if found is not None and usable and found.sources is not None and _tree(root) == before.files:
-        inside = [s for s in found.sources if s.endswith(".rs") and _is_within(s, root)]
-        relative = [Path(s).relative_to(root).as_posix() for s in inside]
-        with zipfile.ZipFile(found.wheel) as archive:
-            names = archive.namelist()
-            packaged = _hashes({n: archive.read(n) for n in names if n.endswith(".rs")})
-        sources = {s: (root / s).read_bytes() for s in relative}
-        top = {name.split("/", 1)[0] for name in names}
-        if not (packaged & _hashes(sources)) and not (top & _PRUNED_AT_ROOT):
-            recipe["wheel"] = {
-                "key": before.key,
-                "files": before.files,
-                "sources": relative,
-                "file": found.wheel.name,
-                "plan": found.plan,
-                "entries": found.entries,
-            }
+    if found is None or found.sources is None or found.skipped or _tree(root) != before.files:
+        _save(root, recipe)
+        return
+    inside = [Path(s) for s in found.sources if s.endswith(".rs")]
+    relative = [p.relative_to(root).as_posix() for p in inside if p.is_relative_to(root)]
+    with zipfile.ZipFile(found.wheel) as archive:
+        names = archive.namelist()
+        packaged = _hashes(archive.read(n) for n in names if n.endswith(".rs"))
+    sources = _hashes((root / s).read_bytes() for s in relative)
+    top = {name.split("/", 1)[0] for name in names}
+    if not (packaged & sources) and not (top & _PRUNED_AT_ROOT):
+        recipe["wheel"] = {
+            "key": before.key,
+            "files": before.files,
+            "sources": relative,
+            "file": found.wheel.name,
+            "plan": found.plan,
+            "entries": found.entries,
+        }
     _save(root, recipe)
-
-
-def _is_within(path: str, root: Path) -> bool:
-    try:
-        Path(path).relative_to(root)
-    except ValueError:
-        return False
-    return True

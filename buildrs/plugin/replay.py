@@ -152,33 +152,23 @@ def _rewrite(kept: Path, target: Path, built: Mapping[str, Path]) -> None:
 
 
 def _check(plan: DistPlan, wheel: Path, built: Mapping[str, Path], root: Path) -> None:
-    """What ``bdist_wheel`` checks before it writes a wheel; a wheel that fails goes."""
-    from buildrs.pipeline.wheelcheck import (
-        check_binary_platforms,
-        check_wheel_files,
-        expected_files,
-    )
-
-    from .wheel import WheelTagError
+    """What ``bdist_wheel`` checks before it writes a wheel; a wheel that fails goes.
+    The files cargo did not build were checked when the kept wheel was written."""
+    from .wheel import WheelTagError, check_files
 
     impl, abi, plat = wheel.name[: -len(".whl")].split("-")[-3:]
-    floors, required = expected_files(plan, _data_dir(wheel.name))
     with zipfile.ZipFile(wheel) as archive:
         files = archive.namelist()
-    problems = check_wheel_files(files, (impl, abi, plat), floors, required)
-    problems += check_binary_platforms(cache_dir(root) / "staging", list(built), plat)
-    if problems:
+    staging = (cache_dir(root) / "staging", list(built))
+    try:
+        check_files(plan, files, (impl, abi, plat), _data_dir(wheel.name), staging)
+    except WheelTagError:
         wheel.unlink()
-        raise WheelTagError(
-            "the wheel was not written, because what it holds does not match "
-            "its tag or its declared targets:\n  " + "\n  ".join(problems)
-        )
+        raise
 
 
 def _repair(plan: DistPlan, wheel: Path) -> Path:
-    plat = wheel.name[: -len(".whl")].split("-")[-1]
-    if not plat.startswith(("linux", "manylinux", "musllinux")):
-        return wheel
-    from buildrs.pipeline.repair import repair_wheel
+    from .wheel import repair_linux
 
-    return repair_wheel(wheel, plan.settings.repair, wheel.name.split("-")[0])
+    plat = wheel.name[: -len(".whl")].split("-")[-1]
+    return repair_linux(plan, wheel, plat, wheel.name.split("-")[0])

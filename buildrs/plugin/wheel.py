@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_file
 from .distribution import dist_plan, project_dir, rust_targets
 from .recipe import source_date_epoch
 
-__all__ = ["SKIPPED_FILE", "WheelTagError", "make_bdist_wheel"]
+__all__ = ["SKIPPED_FILE", "WheelTagError", "check_files", "make_bdist_wheel", "repair_linux"]
 
 
 log = logging.getLogger("buildrs")
@@ -31,6 +32,36 @@ log = logging.getLogger("buildrs")
 
 class WheelTagError(BuildrsError):
     """The files of a wheel do not match its tag, or a declared target is missing."""
+
+
+def check_files(
+    plan: DistPlan,
+    files: Sequence[str],
+    tag: tuple[str, str, str],
+    data_dir: str,
+    binaries: tuple[Path, Sequence[str]],
+) -> None:
+    """Refuse a wheel whose ``files`` do not match ``tag`` or the plan's targets, or
+    whose native binaries (``binaries``: a folder and paths in it, as in the wheel)
+    are for another platform than the tag."""
+    floors, required = expected_files(plan, data_dir)
+    problems = check_wheel_files(files, tag, floors, required)
+    problems += check_binary_platforms(binaries[0], binaries[1], tag[2])
+    if problems:
+        raise WheelTagError(
+            "the wheel was not written, because what it holds does not match "
+            "its tag or its declared targets:\n  " + "\n  ".join(problems)
+        )
+
+
+def repair_linux(plan: DistPlan, wheel: Path, platform_tag: str, label: str) -> Path:
+    """Graft, refuse or report the shared libraries a Linux wheel needs from outside
+    the platform policy (see ``repair``); the wheel to keep."""
+    if not platform_tag.startswith(("linux", "manylinux", "musllinux")):
+        return wheel
+    from buildrs.pipeline.repair import repair_wheel
+
+    return repair_wheel(wheel, plan.settings.repair, label)
 
 
 def _wheel_files(root: Path) -> list[str]:
@@ -125,30 +156,16 @@ class _RustWheel:
         recipe.stash(root, self._wheel_path(), plan, entries, built.sources, bool(built.skipped))
 
     def _repair(self) -> None:
-        """Graft, refuse or report the shared libraries a Linux wheel needs from
-        outside the platform policy (see ``repair``)."""
         plan = self._plan()
-        tag = self.get_tag()
-        if plan is None or not tag[2].startswith(("linux", "manylinux", "musllinux")):
-            return
-        from buildrs.pipeline.repair import repair_wheel
-
-        wheel = self._wheel_path()
-        repair_wheel(wheel, plan.settings.repair, self.distribution.get_name())
+        if plan is not None:
+            repair_linux(plan, self._wheel_path(), self.get_tag()[2], self.distribution.get_name())
 
     def _check(self, plan: DistPlan) -> None:
         root = Path(self.bdist_dir)
         data = Path(self.data_dir)  # relative to the wheel's root
         data_dir = (data.relative_to(root) if data.is_absolute() else data).as_posix()
-        floors, required = expected_files(plan, data_dir)
-        files, tag = _wheel_files(root), self.get_tag()
-        problems = check_wheel_files(files, tag, floors, required)
-        problems += check_binary_platforms(root, files, tag[2])
-        if problems:
-            raise WheelTagError(
-                "the wheel was not written, because what it holds does not match "
-                "its tag or its declared targets:\n  " + "\n  ".join(problems)
-            )
+        files = _wheel_files(root)
+        check_files(plan, files, self.get_tag(), data_dir, (root, files))
 
     def _write_sbom(self, plan: DistPlan, dist_info: Path) -> None:
         """``sboms/<dist>.cdx.json`` in the wheel's ``.dist-info`` (PEP 770)."""
