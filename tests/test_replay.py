@@ -120,3 +120,19 @@ def test_a_project_with_setup_py_always_runs_it(
     _, log = wheel(ffi_project, tmp_path / "again", build_env, isolation)
     assert SETUPTOOLS in log and REPLAYED not in log
     assert not (ffi_project / "build" / "buildrs-wheel").exists()
+
+
+def test_a_target_directory_in_the_project_is_not_part_of_the_snapshot(
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """cargo writes no CACHEDIR.TAG into a ``target/`` that already exists; what it
+    builds there must not look like a change to the project."""
+    (ffi_project / "target").mkdir()
+    env = {k: v for k, v in build_env.items() if k != "CARGO_TARGET_DIR"}
+    isolation = "--no-build-isolation"
+    first, log = wheel(ffi_project, tmp_path / "first", env, isolation)
+    assert SETUPTOOLS in log
+    assert not (ffi_project / "target" / "CACHEDIR.TAG").exists()
+    again, log = wheel(ffi_project, tmp_path / "again", env, isolation)
+    assert REPLAYED in log and SETUPTOOLS not in log
+    assert again.read_bytes() == first.read_bytes()

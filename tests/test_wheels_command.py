@@ -4,7 +4,9 @@ starts from the one built before it; a second run recompiles nothing."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,9 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
 ) -> None:
     pythons = two_pythons()
     project = copy_project(EXAMPLE)
+    # One setuptools for both interpreters' build environments, whatever PyPI's newest.
     env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    env.update(pinned(tmp_path / "same.txt", "setuptools==82.0.1"))
     out, _ = wheels(project, tmp_path / "dist", env, *pythons)
     made = sorted(p.name for p in (tmp_path / "dist").glob("*.whl"))
     assert [name.split("-")[2] for name in made] == ["cp312", "cp39"], made
@@ -49,8 +53,21 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
         run([python, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)], env=env)
         code = "import example_crate as e; print(e.sum_as_string(1, 1))"
         assert run([python, "-c", code], cwd=site).stdout == "2\n"
+    # setuptools built 3.9's wheel; 3.12's is 3.9's with the module built for 3.12, and
+    # the same bytes as setuptools' own wheel for 3.12.
+    assert setuptools_builds(project) == ["cpython-39"]
     target = tmp_path / "target"
     assert sorted(p.name for p in target.iterdir()) == ["buildrs-cpython3.12", "buildrs-cpython3.9"]
+    alone = {
+        **env,
+        "CARGO_TARGET_DIR": str(target / "buildrs-cpython3.12"),
+        "BUILDRS_NO_FAST_PATH": "1",
+    }
+    pip = [pythons[1], "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "alone")]
+    run([*pip, str(project)], env=alone)
+    (by_setuptools,) = (tmp_path / "alone").glob("*.whl")
+    assert by_setuptools.read_bytes() == (tmp_path / "dist" / by_setuptools.name).read_bytes()
+    shutil.rmtree(project / "build" / f"lib.{sysconfig.get_platform()}-cpython-312")
     first, second = (
         compiled(target / "buildrs-cpython3.9"),
         compiled(target / "buildrs-cpython3.12"),
@@ -67,12 +84,39 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
     assert compiled(target / "buildrs-cpython3.9") == first, "the second run compiled"
     assert compiled(target / "buildrs-cpython3.12") == second, "the second run compiled"
 
-    # uv's build environments: the same wheels, and still nothing compiled.
+    # uv's build environments (a new one for each build): the same wheels, nothing
+    # compiled, and setuptools not run again.
     uv_env = {**env, "UV_FIND_LINKS": env["PIP_FIND_LINKS"]}
     wheels(project, tmp_path / "uv", uv_env, *pythons, uv=True)
     assert sorted(p.name for p in (tmp_path / "uv").glob("*.whl")) == made
+    for name in made:
+        assert (tmp_path / "uv" / name).read_bytes() == (tmp_path / "dist" / name).read_bytes()
+    assert setuptools_builds(project) == ["cpython-39"]
     assert compiled(target / "buildrs-cpython3.9") == first, "uv's run compiled"
     assert compiled(target / "buildrs-cpython3.12") == second, "uv's run compiled"
+
+    # Another setuptools for 3.12 than for 3.9: setuptools builds each wheel.
+    shutil.rmtree(project / "build")
+    other = (
+        "setuptools==82.0.1; python_version < '3.10'\nsetuptools==80.9.0; python_version >= '3.10'"
+    )
+    env.update(pinned(tmp_path / "other.txt", other))
+    wheels(project, tmp_path / "other", env, *pythons)
+    assert setuptools_builds(project) == ["cpython-312", "cpython-39"]
+
+
+def pinned(constraints: Path, text: str) -> dict[str, str]:
+    """The variables that make pip's and uv's build environments follow ``text``."""
+    constraints.write_text(text + "\n")
+    return {"PIP_CONSTRAINT": str(constraints), "UV_BUILD_CONSTRAINT": str(constraints)}
+
+
+def setuptools_builds(project: Path) -> list[str]:
+    """The interpreters setuptools built the project's extension modules for (its
+    ``build/lib.<platform>-<interpreter>`` folders)."""
+    prefix = f"lib.{sysconfig.get_platform()}-"
+    found = (project / "build").glob(f"{prefix}*")
+    return sorted(p.name[len(prefix) :] for p in found)
 
 
 def compiled(target_dir: Path) -> dict[str, int]:

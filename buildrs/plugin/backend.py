@@ -31,7 +31,7 @@ from typing import Any, TypeVar, Union
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.pipeline.resolve import config_settings_scope, resolve, split_config_settings
 
-from . import recipe, replay
+from . import recipe, replay, snapshot
 
 __all__ = [
     "build_editable",
@@ -72,21 +72,23 @@ def _answered(
     rest: Rest,
     compute: Callable[[], T],
     keep: Callable[[T], None] | None = None,
-) -> T:
-    """``compute()``, or what it returned under the same state (see ``recipe``); what
-    is recorded, ``keep`` is given first."""
+    usable: Callable[[Path, T], bool] | None = None,
+) -> tuple[T, Path | None]:
+    """``compute()``, or what it returned under the same state (see ``recipe``: an
+    answer ``usable`` accepts, given the folder it was kept in); the answer, and that
+    folder or ``None``. What is recorded, ``keep`` is given first."""
     root = Path.cwd().resolve()
-    if not recipe.eligible(root, rest):
-        return compute()
-    now = recipe.snapshot(root, hook, ours)
-    answer: T | None = recipe.recorded_answer(root, hook, now)
-    if answer is not None:
-        return answer
+    if not snapshot.eligible(root, rest):
+        return compute(), None
+    now = snapshot.snapshot(root, hook, ours)
+    found = recipe.recorded_answer(root, hook, now, usable)
+    if found is not None:
+        return found.entry["answer"], found.folder
     answer = compute()
     if keep is not None:
         keep(answer)
     recipe.record_hook(root, hook, now, answer)
-    return answer
+    return answer, None
 
 
 def _tool_requirements() -> list[str]:
@@ -122,7 +124,7 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list
             found: list[str] = _setuptools().get_requires_for_build_wheel(rest)
             return found + _tool_requirements()
 
-        return _answered("requires", ours, rest, compute)
+        return _answered("requires", ours, rest, compute)[0]
 
 
 def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list[str]:
@@ -141,7 +143,6 @@ def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
     root = Path.cwd().resolve()
-    kept = recipe.kept_metadata(root)
     with _applied(config_settings) as (ours, rest):
 
         def compute() -> str:
@@ -149,16 +150,16 @@ def prepare_metadata_for_build_wheel(
             return name
 
         def keep(name: str) -> None:
+            kept = recipe.kept_metadata(recipe.cache_dir(root))
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(Path(metadata_directory, name), kept / name)
 
-        name = _answered("metadata", ours, rest, compute, keep)
-        made = Path(metadata_directory, name)
-        if not made.exists():  # answered from the recipe
-            if not (kept / name).is_dir():
-                recipe.forget(root, "metadata")
-                return prepare_metadata_for_build_wheel(metadata_directory, config_settings)
-            shutil.copytree(kept / name, made)
+        def usable(folder: Path, name: str) -> bool:
+            return (recipe.kept_metadata(folder) / name).is_dir()
+
+        name, folder = _answered("metadata", ours, rest, compute, keep, usable)
+        if folder is not None:
+            shutil.copytree(recipe.kept_metadata(folder) / name, Path(metadata_directory, name))
         return name
 
 
@@ -177,10 +178,10 @@ def build_wheel(
 ) -> str:
     root = Path.cwd().resolve()
     with _applied(config_settings) as (ours, rest):
-        if not recipe.eligible(root, rest):
+        if not snapshot.eligible(root, rest):
             result: str = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
             return result
-        now = recipe.snapshot(root, "wheel", ours)
+        now = snapshot.snapshot(root, "wheel", ours)
         replayed = replay.replay_wheel(root, Path(wheel_directory), now)
         if replayed is not None:
             return replayed

@@ -8,10 +8,17 @@ other entry as it was (order, dates, modes), with a RECORD to match; the wheel i
 checked as ``bdist_wheel`` checks it and repaired. Anything else (another file
 changed or a new one appeared, an optional target failed, a different plan) goes
 through setuptools, which records anew. ``BUILDRS_NO_FAST_PATH=1`` always does.
+
+Another interpreter's kept wheel serves too (``python -m buildrs wheels``), when its
+snapshot's shared key matches and both wheels are tagged for their interpreter: each
+module built for this one takes the place of the module of the same name built for
+that one, and the wheel's tag becomes this interpreter's. The result is kept as this
+interpreter's own recipe.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import logging
@@ -24,7 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .recipe import Snapshot, cache_dir, digest, kept_wheel, plan_key
+from .recipe import Found, adopt, cache_dir, digest, interpreter_tag, kept_wheel, plan_key
+from .snapshot import Snapshot
 
 if TYPE_CHECKING:
     from buildrs.pipeline.plan import DistPlan
@@ -35,16 +43,18 @@ log = logging.getLogger("buildrs")
 
 
 def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None:
-    """Build the wheel from the kept one when only ``.rs`` files changed; its file
+    """Build the wheel from a kept one when only ``.rs`` files changed; its file
     name, or ``None`` for setuptools to build it."""
-    recorded = kept_wheel(root)
-    if recorded is None or not now.matches(recorded, recorded["sources"]):
+    found = kept_wheel(root, now)
+    if found is None:
         return None
-    kept = cache_dir(root) / "wheel" / recorded["file"]
+    recorded = found.entry
+    kept = found.folder / "wheel" / recorded["file"]
     if not kept.is_file():
         return None
     plan = _plan(root)
-    if plan_key(plan) != recorded["plan"]:
+    tag = _tag_for(plan, found)
+    if tag is None:
         return None
     _log_to_stderr()
     log.info(
@@ -53,12 +63,56 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
     )
     with _epoch(now.epoch):
         built = _build_rust(root, plan, recorded["file"])
-        if built is None or sorted(built) != recorded["entries"]:
+        renames = None if built is None else _renames(recorded["entries"], built)
+        if built is None or renames is None:
             return None
-        target = wheel_directory / recorded["file"]
-        _rewrite(kept, target, built)
+        target = wheel_directory / _retagged(recorded["file"], tag)
+        _rewrite(kept, target, built, renames, tag)
     _check(plan, target, built, root)
+    if not found.own:
+        adopt(root, now, target, plan, list(built), recorded["sources"])
     return _repair(plan, target).name
+
+
+def _tag_for(plan: DistPlan, found: Found) -> tuple[str, str] | None:
+    """The interpreter and ABI tags of the wheel to make from ``found``'s: its own for
+    this interpreter's recipe under the same plan; this interpreter's for another's,
+    when this plan's wheel is one per interpreter too; else ``None``."""
+    impl, abi = found.entry["file"][: -len(".whl")].split("-")[-3:-1]
+    if found.own:
+        return (impl, abi) if plan_key(plan) == found.entry["plan"] else None
+    if plan.platform.target or plan.abi3_floor is not None or not plan.modules:
+        return None
+    return interpreter_tag()
+
+
+def _retagged(wheel_file: str, tag: tuple[str, str]) -> str:
+    parts = wheel_file[: -len(".whl")].split("-")
+    return "-".join([*parts[:-3], *tag, parts[-1]]) + ".whl"
+
+
+def _renames(entries: list[str], built: Mapping[str, Path]) -> dict[str, str] | None:
+    """Each kept entry's name in the new wheel: its own when it was built again, or for
+    a module built for another interpreter, that of the module built here in the same
+    folder under the same name (``_native.cpython-312-...so`` ->
+    ``_native.cpython-313-...so``); ``None`` when the two sets of files do not pair up
+    one to one."""
+
+    def stem(name: str) -> tuple[str, str]:
+        folder, _, base = name.rpartition("/")
+        return folder, base.split(".")[0]
+
+    kept = set(entries)
+    added = {stem(name): name for name in built if name not in kept}
+    if len(added) != sum(1 for name in built if name not in kept):
+        return None
+    renames = {}
+    for name in entries:
+        found = name if name in built else added.pop(stem(name), None)
+        if found is None:
+            return None
+        renames[name] = found
+    return None if added else renames
 
 
 def _plan(root: Path) -> DistPlan:
@@ -120,15 +174,23 @@ def _build_rust(root: Path, plan: DistPlan, wheel_file: str) -> dict[str, Path] 
     return {item.path.relative_to(staging).as_posix(): item.path for item in outcome.installed}
 
 
-def _rewrite(kept: Path, target: Path, built: Mapping[str, Path]) -> None:
-    """``target``: ``kept`` with the ``built`` files in place of their old copies, every
-    entry otherwise as it was (order, dates, modes), and its RECORD to match."""
+def _rewrite(
+    kept: Path,
+    target: Path,
+    built: Mapping[str, Path],
+    renames: Mapping[str, str],
+    tag: tuple[str, str],
+) -> None:
+    """``target``: ``kept`` with the ``built`` files in place of their old copies (by
+    ``renames``) and ``tag`` in its WHEEL file, every entry otherwise as it was (order,
+    dates, modes), and its RECORD to match."""
     new = {name: path.read_bytes() for name, path in built.items()}
     temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
+    same_names = all(old == name for old, name in renames.items()) and target.name == kept.name
     with zipfile.ZipFile(kept) as old:
         names = set(old.namelist())
-        unchanged = all(n in names and old.read(n) == data for n, data in new.items())
+        unchanged = same_names and all(old.read(n) == data for n, data in new.items())
     if unchanged:  # cargo had nothing to do: the kept wheel is the wheel
         shutil.copyfile(kept, temp)
         os.replace(temp, target)
@@ -136,19 +198,35 @@ def _rewrite(kept: Path, target: Path, built: Mapping[str, Path]) -> None:
     with zipfile.ZipFile(kept) as old, zipfile.ZipFile(temp, "w") as out:
         infos = old.infolist()
         record = next(i for i in infos if i.filename.endswith(".dist-info/RECORD"))
+        wheel_file = record.filename.replace("/RECORD", "/WHEEL")
+        if wheel_file in names:
+            new[wheel_file] = _tagged(old.read(wheel_file), kept.name, tag)
         rows = list(csv.reader(io.StringIO(old.read(record).decode("utf-8"))))
         for row in rows:
-            if row and row[0] in new:
-                row[1:] = [digest(new[row[0]]), str(len(new[row[0]]))]
+            name = renames.get(row[0], row[0]) if row else ""
+            if name in new:
+                row[:] = [name, digest(new[name]), str(len(new[name]))]
         text = io.StringIO()
         csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n").writerows(rows)
         for info in infos:
+            name = renames.get(info.filename, info.filename)
             if info is record:
                 data = text.getvalue().encode("utf-8")
             else:
-                data = new[info.filename] if info.filename in new else old.read(info)
+                data = new[name] if name in new else old.read(info)
+            if name != info.filename:
+                info = copy.copy(info)
+                info.filename = name
             out.writestr(info, data)
     os.replace(temp, target)
+
+
+def _tagged(wheel_metadata: bytes, kept_file: str, tag: tuple[str, str]) -> bytes:
+    """The WHEEL file with ``tag`` for the kept wheel's interpreter and ABI tags."""
+    impl, abi, plat = kept_file[: -len(".whl")].split("-")[-3:]
+    old_line, new_line = f"Tag: {impl}-{abi}-{plat}", f"Tag: {tag[0]}-{tag[1]}-{plat}"
+    lines = wheel_metadata.decode("utf-8").split("\n")
+    return "\n".join(new_line if line == old_line else line for line in lines).encode("utf-8")
 
 
 def _check(plan: DistPlan, wheel: Path, built: Mapping[str, Path], root: Path) -> None:

@@ -22,7 +22,7 @@ from buildrs.pipeline.plan import DistPlan
 from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, expected_files
 
 from .distribution import dist_plan, project_dir, rust_targets
-from .recipe import source_date_epoch
+from .snapshot import source_date_epoch
 
 __all__ = ["SKIPPED_FILE", "WheelTagError", "check_files", "make_bdist_wheel", "repair_linux"]
 

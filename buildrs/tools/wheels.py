@@ -7,9 +7,11 @@ configured for, and cargo keeps one build of a crate per target directory, so
 each interpreter gets a target directory of its own under the usual one
 (``buildrs-cpython3.11``...): running the command again recompiles nothing for
 any of them. A new interpreter's directory starts as a copy of the one built
-before it, so only pyo3 and the crates above it compile again. Where every module
-of the project is built for the stable ABI, one wheel serves every CPython and
-only the first interpreter builds it.
+before it, so only pyo3 and the crates above it compile again; and the backend
+takes each wheel's Python part from the one built before it where the build
+environments allow (see ``buildrs.plugin.replay``), so setuptools runs once. Where
+every module of the project is built for the stable ABI, one wheel serves every
+CPython and only the first interpreter builds it.
 """
 
 from __future__ import annotations
