@@ -6,13 +6,15 @@ setuptools writes, byte for byte; any other change goes through setuptools."""
 from __future__ import annotations
 
 import ctypes
+import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, CopyProject, pip_wheel_logged
+from conftest import CRATES, CopyProject, pip_wheel_logged, run
 
 pytestmark = [pytest.mark.integration]
 
@@ -136,3 +138,22 @@ def test_a_target_directory_in_the_project_is_not_part_of_the_snapshot(
     again, log = wheel(ffi_project, tmp_path / "again", env, isolation)
     assert REPLAYED in log and SETUPTOOLS not in log
     assert again.read_bytes() == first.read_bytes()
+
+
+def test_the_requirement_hook_answers_as_setuptools_without_running_it(
+    ffi_project: Path, build_env: dict[str, str]
+) -> None:
+    code = (
+        "import json; from buildrs import build_meta; "
+        "print(json.dumps(build_meta.get_requires_for_build_wheel()))"
+    )
+    env = {**build_env, "BUILDRS_NO_FAST_PATH": "1"}
+    by_setuptools = run([sys.executable, "-c", code], cwd=ffi_project, env=env).stdout
+    egg_info = [*ffi_project.glob("*.egg-info")]
+    assert egg_info, "setuptools' hook runs egg_info"
+    for folder in egg_info:
+        shutil.rmtree(folder)
+    ours = run([sys.executable, "-c", code], cwd=ffi_project, env=build_env).stdout
+    # setuptools prints its progress first; the answer is the last line.
+    assert json.loads(ours.splitlines()[-1]) == json.loads(by_setuptools.splitlines()[-1])
+    assert not [*ffi_project.glob("*.egg-info")], "setuptools ran"

@@ -118,9 +118,12 @@ def _tool_requirements() -> list[str]:
 
 
 def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list[str]:
+    root = Path.cwd().resolve()
     with _applied(config_settings) as (ours, rest):
 
         def compute() -> list[str]:
+            if snapshot.eligible(root, rest) and snapshot.setuptools_alone(root):
+                return _tool_requirements()  # what setuptools answers, without its egg_info
             found: list[str] = _setuptools().get_requires_for_build_wheel(rest)
             return found + _tool_requirements()
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ __all__ = [
     "VERSION",
     "Snapshot",
     "eligible",
+    "setuptools_alone",
     "snapshot",
     "source_date_epoch",
     "tree",
@@ -85,14 +86,8 @@ def tree(root: Path) -> dict[str, list[int]]:
     return states
 
 
-def _installed(root: Path) -> tuple[list[object], list[object]]:
-    """The distributions the interpreter can import (by name, version and the size of
-    their RECORD: an isolated build's environment is new each time), then those of them
-    that shape setuptools' output (setuptools, wheel and their plugins, by name and
-    version); each ends with the contents of buildrs' own modules. A plugin installed,
-    upgraded or removed changes the wheel."""
-    found: list[object] = []
-    tools: list[object] = []
+def _distributions(root: Path) -> Iterator[tuple[str, str]]:
+    """Each installed distribution's folder and name, in ``sys.path`` order."""
     for entry in sys.path:
         here = os.path.abspath(entry or ".")
         if here == str(root) or here.startswith(str(root) + os.sep):
@@ -103,16 +98,45 @@ def _installed(root: Path) -> tuple[list[object], list[object]]:
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info", ".egg-link", ".pth")):
-                record = os.path.join(here, name, "RECORD")
-                found.append([name, os.path.getsize(record) if os.path.isfile(record) else None])
-                if _shapes_setuptools(os.path.join(here, name)):
-                    tools.append(name)
+                yield here, name
+
+
+def _installed(root: Path) -> tuple[list[object], list[object]]:
+    """The distributions the interpreter can import (by name, version and the size of
+    their RECORD: an isolated build's environment is new each time), then those of them
+    that shape setuptools' output (setuptools, wheel and their plugins, by name and
+    version); each ends with the contents of buildrs' own modules. A plugin installed,
+    upgraded or removed changes the wheel."""
+    found: list[object] = []
+    tools: list[object] = []
+    for here, name in _distributions(root):
+        record = os.path.join(here, name, "RECORD")
+        found.append([name, os.path.getsize(record) if os.path.isfile(record) else None])
+        if _shapes_setuptools(os.path.join(here, name)):
+            tools.append(name)
     own = hashlib.sha256()
     for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
         own.update(path.read_bytes())
     found.append(own.hexdigest())
     tools.append(own.hexdigest())
     return found, tools
+
+
+def setuptools_alone(root: Path) -> bool:
+    """Whether setuptools 70.1 or newer is installed with no plugin but wheel and
+    buildrs. setuptools' requirement hook then answers ``[]`` for a project with no
+    setup.py or setup.cfg: its only source of requirements is ``setup_requires``."""
+    version: tuple[int, ...] = ()
+    for here, name in _distributions(root):
+        if not _shapes_setuptools(os.path.join(here, name)):
+            continue
+        dist, _, rest = name.partition("-")
+        if dist.lower() == "setuptools" and not version:
+            release = rest.split("-")[0].split(".")
+            version = tuple(int(part) for part in release[:2] if part.isdigit())
+        elif dist.lower() not in ("setuptools", "wheel", "buildrs"):
+            return False
+    return version >= (70, 1)
 
 
 def _shapes_setuptools(dist_info: str) -> bool:
