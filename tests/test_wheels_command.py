@@ -39,9 +39,10 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
 ) -> None:
     pythons = two_pythons()
     project = copy_project(EXAMPLE)
-    # One setuptools for both interpreters' build environments, whatever PyPI's newest.
+    # One setuptools and one packaging (which setuptools uses when it is installed) for
+    # both interpreters' build environments, whatever PyPI's newest.
     env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
-    env.update(pinned(tmp_path / "same.txt", "setuptools==82.0.1"))
+    env.update(pinned(tmp_path / "same.txt", "setuptools==82.0.1\npackaging==26.3"))
     out, _ = wheels(project, tmp_path / "dist", env, *pythons)
     made = sorted(p.name for p in (tmp_path / "dist").glob("*.whl"))
     assert [name.split("-")[2] for name in made] == ["cp312", "cp39"], made
@@ -97,9 +98,8 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
 
     # Another setuptools for 3.12 than for 3.9: setuptools builds each wheel.
     shutil.rmtree(project / "build")
-    other = (
-        "setuptools==82.0.1; python_version < '3.10'\nsetuptools==80.9.0; python_version >= '3.10'"
-    )
+    other = "packaging==26.3\nsetuptools==82.0.1; python_version < '3.10'\n"
+    other += "setuptools==80.9.0; python_version >= '3.10'"
     env.update(pinned(tmp_path / "other.txt", other))
     wheels(project, tmp_path / "other", env, *pythons)
     assert setuptools_builds(project) == ["cpython-312", "cpython-39"]

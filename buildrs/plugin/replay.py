@@ -190,7 +190,9 @@ def _rewrite(
     same_names = all(old == name for old, name in renames.items()) and target.name == kept.name
     with zipfile.ZipFile(kept) as old:
         names = set(old.namelist())
-        unchanged = same_names and all(old.read(n) == data for n, data in new.items())
+        unchanged = same_names and all(
+            n in names and old.read(n) == data for n, data in new.items()
+        )
     if unchanged:  # cargo had nothing to do: the kept wheel is the wheel
         shutil.copyfile(kept, temp)
         os.replace(temp, target)

@@ -9,7 +9,8 @@ It has two keys. ``key`` names everything, this interpreter included. ``shared``
 leaves out what cannot change setuptools' part of the wheel from one interpreter to
 another: the interpreter, the cargo target directory, and every installed
 distribution but setuptools, wheel and their plugins (the distributions with entry
-points in setuptools' and distutils' groups).
+points in setuptools' and distutils' groups), and packaging, which buildrs reads
+tags and versions with.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ _ENV_NAMES = ("SOURCE_DATE_EPOCH", "ARCHFLAGS", "CC", "CXX", "CFLAGS", "LDFLAGS"
 _NOT_KEYED = ("BUILDRS_REBUILDING",)  # set by this very process (see ``locking``)
 _NOT_SHARED = ("CARGO_TARGET_DIR",)  # ``wheels`` gives each interpreter its own
 _PLUGIN_GROUPS = ("[distutils.", "[setuptools.", "[egg_info.")
-_TOOLS = ("setuptools", "wheel")
+_TOOLS = ("setuptools", "wheel", "packaging")
 
 
 def tree(root: Path) -> dict[str, list[int]]:
@@ -124,8 +125,9 @@ def _installed(root: Path) -> tuple[list[object], list[object]]:
 
 def setuptools_alone(root: Path) -> bool:
     """Whether setuptools 70.1 or newer is installed with no plugin but wheel and
-    buildrs. setuptools' requirement hook then answers ``[]`` for a project with no
-    setup.py or setup.cfg: its only source of requirements is ``setup_requires``."""
+    buildrs (packaging aside). setuptools' requirement hook then answers ``[]`` for a
+    project with no setup.py or setup.cfg: its only source of requirements is
+    ``setup_requires``."""
     version: tuple[int, ...] = ()
     for here, name in _distributions(root):
         if not _shapes_setuptools(os.path.join(here, name)):
@@ -134,13 +136,14 @@ def setuptools_alone(root: Path) -> bool:
         if dist.lower() == "setuptools" and not version:
             release = rest.split("-")[0].split(".")
             version = tuple(int(part) for part in release[:2] if part.isdigit())
-        elif dist.lower() not in ("setuptools", "wheel", "buildrs"):
+        elif dist.lower() not in ("setuptools", "wheel", "packaging", "buildrs"):
             return False
     return version >= (70, 1)
 
 
 def _shapes_setuptools(dist_info: str) -> bool:
-    """Whether the distribution is setuptools, wheel or a plugin of theirs."""
+    """Whether the distribution is setuptools, wheel, packaging or a plugin of
+    setuptools'."""
     if os.path.basename(dist_info).split("-")[0].lower() in _TOOLS:
         return True
     try:
