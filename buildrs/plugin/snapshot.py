@@ -7,10 +7,10 @@ distributions, the variables a build reads and buildrs' config settings.
 
 It has two keys. ``key`` names everything, this interpreter included. ``shared``
 leaves out what cannot change setuptools' part of the wheel from one interpreter to
-another: the interpreter, the cargo target directory, and every installed
-distribution but setuptools, wheel and their plugins (the distributions with entry
-points in setuptools' and distutils' groups), and packaging, which buildrs reads
-tags and versions with.
+another of the same kind and platform: the interpreter, the cargo target directory,
+and every installed distribution but setuptools, wheel and their plugins (the
+distributions with entry points in setuptools' and distutils' groups), and
+packaging, which setuptools uses when it is installed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sys
+import sysconfig
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,7 +235,8 @@ def snapshot(root: Path, hook: str, ours: Mapping[str, object]) -> Snapshot:
     # environment, whose packages ``installed`` names.
     key = [VERSION, hook, sys.base_prefix, sys.version, env, epoch, settings, installed]
     common = {k: v for k, v in env.items() if k not in _NOT_SHARED}
-    shared = [VERSION, hook, sys.implementation.name, common, epoch, settings, tools]
+    python = [sys.implementation.name, sysconfig.get_platform()]
+    shared = [VERSION, hook, python, common, epoch, settings, tools]
     return Snapshot(_dumps(key), _dumps(shared), tree(root), epoch)
 
 
