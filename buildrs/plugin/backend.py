@@ -21,7 +21,6 @@ setuptools is imported only when it runs.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,9 +28,8 @@ from pathlib import Path
 from typing import Any, TypeVar, Union
 
 from buildrs.errors import BuildrsError, ConfigError
-from buildrs.pipeline.resolve import config_settings_scope, resolve, split_config_settings
 
-from . import recipe, replay, snapshot
+from . import recipe, snapshot
 
 __all__ = [
     "build_editable",
@@ -58,6 +56,11 @@ def _setuptools() -> Any:
 
 @contextmanager
 def _applied(config_settings: ConfigSettings) -> Iterator[tuple[dict[str, object], Rest]]:
+    if not config_settings:  # the usual case, answered without the resolver's modules
+        yield {}, None
+        return
+    from buildrs.pipeline.resolve import config_settings_scope, split_config_settings
+
     try:
         ours, rest = split_config_settings(config_settings)
     except ConfigError as exc:
@@ -97,6 +100,7 @@ def _tool_requirements() -> list[str]:
     from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
     from buildrs.pipeline.config import load_pyproject
     from buildrs.pipeline.prepare import make_plan
+    from buildrs.pipeline.resolve import resolve
 
     try:
         root = Path.cwd()
@@ -153,6 +157,8 @@ def prepare_metadata_for_build_wheel(
             return name
 
         def keep(name: str) -> None:
+            import shutil
+
             kept = recipe.kept_metadata(recipe.cache_dir(root))
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(Path(metadata_directory, name), kept / name)
@@ -162,6 +168,8 @@ def prepare_metadata_for_build_wheel(
 
         name, folder = _answered("metadata", ours, rest, compute, keep, usable)
         if folder is not None:
+            import shutil
+
             shutil.copytree(recipe.kept_metadata(folder) / name, Path(metadata_directory, name))
         return name
 
@@ -185,6 +193,8 @@ def build_wheel(
             result: str = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
             return result
         now = snapshot.snapshot(root, "wheel", ours)
+        from . import replay
+
         replayed = replay.replay_wheel(root, Path(wheel_directory), now)
         if replayed is not None:
             return replayed

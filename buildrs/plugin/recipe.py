@@ -19,16 +19,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import logging
 import os
-import shutil
 import sys
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .snapshot import PRUNED_AT_ROOT, VERSION, Snapshot, tree
 
@@ -47,8 +43,6 @@ __all__ = [
     "recording",
     "stash",
 ]
-
-log = logging.getLogger("buildrs")
 
 
 def cache_dir(root: Path) -> Path:
@@ -85,8 +79,7 @@ def _rust_sources(recipe: Mapping[str, Any]) -> list[str]:
     return list(wheel["sources"]) if isinstance(wheel, dict) else []
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A recorded entry that holds for a snapshot, and the folder it was kept in."""
 
     folder: Path
@@ -150,8 +143,7 @@ def kept_metadata(folder: Path) -> Path:
 # --- the wheel hook ---------------------------------------------------------------------
 
 
-@dataclass
-class _Stash:
+class _Stash(NamedTuple):
     """What ``bdist_wheel`` knew about the wheel it wrote, before repair."""
 
     wheel: Path
@@ -187,6 +179,8 @@ def stash(
     """Called by ``bdist_wheel`` between writing the wheel and repairing it."""
     if not _recording:
         return
+    import shutil
+
     keep = cache_dir(root) / "wheel" / wheel.name
     if keep.parent.exists():
         shutil.rmtree(keep.parent)
@@ -218,6 +212,8 @@ def record_wheel(root: Path, before: Snapshot) -> None:
     recipe.pop("wheel", None)
     found = _stashed[-1] if _stashed else None
     _stashed.clear()
+    import zipfile
+
     if found is None or found.sources is None or found.skipped or tree(root) != before.files:
         _save(root, recipe)
         return
@@ -245,6 +241,8 @@ def adopt(
 ) -> None:
     """Keep ``wheel`` (made from another interpreter's) as this interpreter's own
     recipe, when nothing changed while it was built."""
+    import shutil
+
     if tree(root) != before.files:
         return
     keep = cache_dir(root) / "wheel" / wheel.name

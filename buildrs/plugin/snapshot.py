@@ -21,9 +21,8 @@ import os
 import sys
 import sysconfig
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from buildrs.pipeline import fastpath
 
@@ -154,8 +153,7 @@ def _shapes_setuptools(dist_info: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """What a hook's answer rests on, taken when the hook starts."""
 
     key: str
