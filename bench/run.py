@@ -6,6 +6,7 @@ scratch venvs):
     python bench/run.py              # every scenario, 3 repeats
     python bench/run.py --quick      # skip the cold builds
     python bench/run.py --repeat 5 --png bench/results.png   # a chart (needs matplotlib)
+    python bench/run.py --long 3     # the cold and every-CPython rows 3 times too
 
 Every tool builds the same crate (example_crate) from its own copy of the
 project with its own cargo target directory, in the same run, on the same
@@ -20,7 +21,8 @@ own overhead on top of cargo:
 - front-end switch: pip, `python -m build` and `uv build` one after another (with
   build isolation), counting how often pyo3 is compiled.
 
-Tables show wall seconds (median of the repeats) and the ratio to buildrs.
+Tables show wall seconds (median of the repeats, taken round by round across the
+tools) and the ratio to buildrs.
 """
 
 from __future__ import annotations
@@ -479,15 +481,15 @@ def measure(
     repeats: int,
     tools: tuple[str, ...] = TOOLS,
 ) -> dict[str, float]:
-    times = {}
-    for tool in tools:
-        samples = []
-        for _ in range(repeats):
+    # Round by round, every tool once per round: what drifts on the machine over a
+    # scenario falls on every tool alike.
+    samples: dict[str, list[float]] = {tool: [] for tool in tools}
+    for _ in range(repeats):
+        for tool in tools:
             if before is not None:
                 before(tool)
-            samples.append(timed(lambda tool=tool: action(tool)))
-        times[tool] = statistics.median(samples)
-    return times
+            samples[tool].append(timed(lambda tool=tool: action(tool)))
+    return {tool: statistics.median(found) for tool, found in samples.items()}
 
 
 def main() -> None:
@@ -496,6 +498,12 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="skip the cold builds")
     parser.add_argument("--repeat", type=int, default=3, help="repeats of each warm build")
+    parser.add_argument(
+        "--long",
+        type=int,
+        default=1,
+        help="repeats of each long scenario: the cold builds and the every-CPython rows",
+    )
     parser.add_argument("--png", type=Path, help="also draw the results (needs matplotlib)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
@@ -507,7 +515,7 @@ def main() -> None:
             bench.develop(tool)
         wheel: list[tuple[str, Callable[[str], None] | None, int]] = []
         if not args.quick:
-            wheel.append(("wheel: cold build", bench.clean, 1))
+            wheel.append(("wheel: cold build", bench.clean, args.long))
         wheel += [
             ("wheel: no-op", None, args.repeat),
             ("wheel: edit one file", bench.touch, args.repeat),
@@ -556,7 +564,9 @@ def main() -> None:
         for tool in tools:
             ws_build(tool)
         if not args.quick:
-            results["4-crate workspace: cold"] = measure(bench, ws_build, ws_clean, 1, tools)
+            results["4-crate workspace: cold"] = measure(
+                bench, ws_build, ws_clean, args.long, tools
+            )
             progress("4-crate workspace: cold", results["4-crate workspace: cold"])
         results["4-crate workspace: edit shared crate"] = measure(
             bench, ws_build, ws_touch, args.repeat, tools
@@ -570,7 +580,11 @@ def main() -> None:
             every = [("cold", bench.clean_all_pythons)] if not args.quick else []
             for name, before in [*every, ("warm", None)]:
                 times = measure(
-                    bench, lambda t: bench.all_pythons(t, pythons), before, 1, PACKAGING_TOOLS
+                    bench,
+                    lambda t: bench.all_pythons(t, pythons),
+                    before,
+                    args.long,
+                    PACKAGING_TOOLS,
                 )
                 results[f"{label}: {name}"] = times
                 progress(f"{label}: {name}", times)
