@@ -240,6 +240,3 @@ def snapshot(root: Path, hook: str, ours: Mapping[str, object]) -> Snapshot:
 
 def _dumps(key: object) -> str:
     return json.dumps(key, sort_keys=True, default=str)
-
-
-# --- the recipe ------------------------------------------------------------------------
