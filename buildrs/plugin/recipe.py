@@ -42,6 +42,7 @@ __all__ = [
     "recorded_answer",
     "recording",
     "stash",
+    "wheel_tag",
 ]
 
 
@@ -179,15 +180,20 @@ def stash(
     """Called by ``bdist_wheel`` between writing the wheel and repairing it."""
     if not _recording:
         return
+    keep = _keep_copy(root, wheel)
+    known = None if sources is None else sorted(sources)
+    _stashed.append(_Stash(keep, plan_key(plan), sorted(entries), known, skipped))
+
+
+def _keep_copy(root: Path, wheel: Path) -> Path:
+    """A copy of ``wheel`` as this interpreter's only kept wheel; its path."""
     import shutil
 
     keep = cache_dir(root) / "wheel" / wheel.name
-    if keep.parent.exists():
-        shutil.rmtree(keep.parent)
+    shutil.rmtree(keep.parent, ignore_errors=True)
     keep.parent.mkdir(parents=True)
     shutil.copy2(wheel, keep)
-    known = None if sources is None else sorted(sources)
-    _stashed.append(_Stash(keep, plan_key(plan), sorted(entries), known, skipped))
+    return keep
 
 
 def plan_key(plan: Any) -> str:
@@ -208,12 +214,12 @@ def digest(data: bytes) -> str:
 
 def record_wheel(root: Path, before: Snapshot) -> None:
     """Keep the recipe of the wheel setuptools just built, when it can be replayed."""
+    import zipfile
+
     recipe = _load(root)
     recipe.pop("wheel", None)
     found = _stashed[-1] if _stashed else None
     _stashed.clear()
-    import zipfile
-
     if found is None or found.sources is None or found.skipped or tree(root) != before.files:
         _save(root, recipe)
         return
@@ -241,14 +247,9 @@ def adopt(
 ) -> None:
     """Keep ``wheel`` (made from another interpreter's) as this interpreter's own
     recipe, when nothing changed while it was built."""
-    import shutil
-
     if tree(root) != before.files:
         return
-    keep = cache_dir(root) / "wheel" / wheel.name
-    shutil.rmtree(keep.parent, ignore_errors=True)
-    keep.parent.mkdir(parents=True)
-    shutil.copy2(wheel, keep)
+    _keep_copy(root, wheel)
     recipe = _load(root)
     recipe["wheel"] = _wheel_entry(before, sources, wheel.name, plan_key(plan), sorted(entries))
     _save(root, recipe)
@@ -257,7 +258,7 @@ def adopt(
 def _wheel_entry(
     before: Snapshot, sources: list[str], file: str, plan: str, entries: list[str]
 ) -> dict[str, Any]:
-    impl, abi = file[: -len(".whl")].split("-")[-3:-1]
+    impl, abi, _ = wheel_tag(file)
     return {
         **_state(before),
         "sources": sources,
@@ -266,6 +267,12 @@ def _wheel_entry(
         "entries": entries,
         "per_interpreter": (impl, abi) == interpreter_tag(),
     }
+
+
+def wheel_tag(file: str) -> tuple[str, str, str]:
+    """The interpreter, ABI and platform tags in a wheel's file name."""
+    impl, abi, plat = file[: -len(".whl")].split("-")[-3:]
+    return impl, abi, plat
 
 
 def interpreter_tag() -> tuple[str, str]:

@@ -31,7 +31,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .recipe import Found, adopt, cache_dir, digest, interpreter_tag, kept_wheel, plan_key
+from .recipe import (
+    Found,
+    adopt,
+    cache_dir,
+    digest,
+    interpreter_tag,
+    kept_wheel,
+    plan_key,
+    wheel_tag,
+)
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -63,8 +72,10 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
     )
     with _epoch(now.epoch):
         built = _build_rust(root, plan, recorded["file"])
-        renames = None if built is None else _renames(recorded["entries"], built)
-        if built is None or renames is None:
+        if built is None:
+            return None
+        renames = _renames(recorded["entries"], built)
+        if renames is None:
             return None
         target = wheel_directory / _retagged(recorded["file"], tag)
         _rewrite(kept, target, built, renames, tag)
@@ -78,7 +89,7 @@ def _tag_for(plan: DistPlan, found: Found) -> tuple[str, str] | None:
     """The interpreter and ABI tags of the wheel to make from ``found``'s: its own for
     this interpreter's recipe under the same plan; this interpreter's for another's,
     when this plan's wheel is one per interpreter too; else ``None``."""
-    impl, abi = found.entry["file"][: -len(".whl")].split("-")[-3:-1]
+    impl, abi, _ = wheel_tag(found.entry["file"])
     if found.own:
         return (impl, abi) if plan_key(plan) == found.entry["plan"] else None
     if plan.platform.target or plan.abi3_floor is not None or not plan.modules:
@@ -87,8 +98,8 @@ def _tag_for(plan: DistPlan, found: Found) -> tuple[str, str] | None:
 
 
 def _retagged(wheel_file: str, tag: tuple[str, str]) -> str:
-    parts = wheel_file[: -len(".whl")].split("-")
-    return "-".join([*parts[:-3], *tag, parts[-1]]) + ".whl"
+    name = wheel_file[: -len(".whl")].rsplit("-", 3)[0]
+    return f"{name}-{tag[0]}-{tag[1]}-{wheel_tag(wheel_file)[2]}.whl"
 
 
 def _renames(entries: list[str], built: Mapping[str, Path]) -> dict[str, str] | None:
@@ -103,8 +114,9 @@ def _renames(entries: list[str], built: Mapping[str, Path]) -> dict[str, str] | 
         return folder, base.split(".")[0]
 
     kept = set(entries)
-    added = {stem(name): name for name in built if name not in kept}
-    if len(added) != sum(1 for name in built if name not in kept):
+    fresh = [name for name in built if name not in kept]
+    added = {stem(name): name for name in fresh}
+    if len(added) != len(fresh):
         return None
     renames = {}
     for name in entries:
@@ -225,7 +237,7 @@ def _rewrite(
 
 def _tagged(wheel_metadata: bytes, kept_file: str, tag: tuple[str, str]) -> bytes:
     """The WHEEL file with ``tag`` for the kept wheel's interpreter and ABI tags."""
-    impl, abi, plat = kept_file[: -len(".whl")].split("-")[-3:]
+    impl, abi, plat = wheel_tag(kept_file)
     old_line, new_line = f"Tag: {impl}-{abi}-{plat}", f"Tag: {tag[0]}-{tag[1]}-{plat}"
     lines = wheel_metadata.decode("utf-8").split("\n")
     return "\n".join(new_line if line == old_line else line for line in lines).encode("utf-8")
@@ -236,12 +248,11 @@ def _check(plan: DistPlan, wheel: Path, built: Mapping[str, Path], root: Path) -
     The files cargo did not build were checked when the kept wheel was written."""
     from .wheel import WheelTagError, check_files
 
-    impl, abi, plat = wheel.name[: -len(".whl")].split("-")[-3:]
     with zipfile.ZipFile(wheel) as archive:
         files = archive.namelist()
     staging = (cache_dir(root) / "staging", list(built))
     try:
-        check_files(plan, files, (impl, abi, plat), _data_dir(wheel.name), staging)
+        check_files(plan, files, wheel_tag(wheel.name), _data_dir(wheel.name), staging)
     except WheelTagError:
         wheel.unlink()
         raise
@@ -250,5 +261,5 @@ def _check(plan: DistPlan, wheel: Path, built: Mapping[str, Path], root: Path) -
 def _repair(plan: DistPlan, wheel: Path) -> Path:
     from .wheel import repair_linux
 
-    plat = wheel.name[: -len(".whl")].split("-")[-1]
+    plat = wheel_tag(wheel.name)[2]
     return repair_linux(plan, wheel, plat, wheel.name.split("-")[0])

@@ -9,7 +9,8 @@ each interpreter gets a target directory of its own under the usual one
 any of them. A new interpreter's directory starts as a copy of the one built
 before it, so only pyo3 and the crates above it compile again; and the backend
 takes each wheel's Python part from the one built before it where the build
-environments allow (see ``buildrs.plugin.replay``), so setuptools runs once. Where
+environments allow (see ``buildrs.plugin.replay``), so setuptools runs once for all
+the interpreters whose build environments hold the same setuptools. Where
 every module of the project is built for the stable ABI, one wheel serves every
 CPython and only the first interpreter builds it.
 """
