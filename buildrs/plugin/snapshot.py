@@ -201,7 +201,29 @@ _ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold
 def source_date_epoch(project: Path) -> str:
     """The date for a wheel's entries when ``SOURCE_DATE_EPOCH`` is unset: the last
     commit's, so that two builds of one commit are byte for byte the same; outside a
-    git checkout (an sdist, say), 1980-01-01."""
+    git checkout (an sdist, say), 1980-01-01. The date of the commit last asked
+    about is kept in ``build/buildrs-wheel/`` (git takes longer to start than the
+    rest of a wheel hook that builds nothing)."""
+    commit = _head_commit(project)
+    memo = project / "build" / "buildrs-wheel" / "commit-date.json"
+    if commit is not None:
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = None
+        if isinstance(known, list) and len(known) == 2 and known[0] == commit:
+            return str(known[1])
+    epoch = _git_date(project)
+    if commit is not None:
+        try:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.write_text(json.dumps([commit, epoch]), encoding="utf-8")
+        except OSError:
+            pass
+    return epoch
+
+
+def _git_date(project: Path) -> str:
     from buildrs.errors import BuildrsError
     from buildrs.pipeline import process
 
@@ -215,6 +237,40 @@ def source_date_epoch(project: Path) -> str:
     if result.returncode != 0 or not stamp.isdigit():
         return _ZIP_EPOCH
     return str(max(int(stamp), int(_ZIP_EPOCH)))
+
+
+def _head_commit(project: Path) -> str | None:
+    """The commit HEAD names, read from ``.git`` where that is a plain repository
+    folder with the commit in a loose or packed ref; ``None`` where git alone can
+    tell (a worktree, a submodule, ``GIT_DIR``, no repository)."""
+    if any(name in os.environ for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES")):
+        return None
+    for folder in (project, *project.parents):
+        git = folder / ".git"
+        if git.exists():
+            break
+    else:
+        return None
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head if _is_commit(head) else None
+        ref = head[len("ref: ") :]
+        loose = git / ref
+        if loose.is_file():
+            commit = loose.read_text(encoding="utf-8").strip()
+            return commit if _is_commit(commit) else None
+        for line in (git / "packed-refs").read_text(encoding="utf-8").splitlines():
+            commit, _, name = line.partition(" ")
+            if name == ref and _is_commit(commit):
+                return commit
+    except OSError:  # .git is a file (a worktree's), or unreadable
+        return None
+    return None
+
+
+def _is_commit(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def snapshot(root: Path, hook: str, ours: Mapping[str, object]) -> Snapshot:

@@ -104,6 +104,13 @@ def _add_wheels(commands: Any) -> None:
         help="build with `uv build` instead of each interpreter's pip (uv's configuration "
         "then applies: UV_FIND_LINKS, not PIP_FIND_LINKS)",
     )
+    wheels.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="call the build backend in each interpreter's own environment, without pip or "
+        "an isolated environment; the build requirements must be installed there (they are "
+        "checked, and the missing ones named)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -270,12 +277,16 @@ def _wheels(args: argparse.Namespace) -> int:
 
     chosen = [interpreter(name) for name in args.interpreter]
     if args.find_interpreters:
-        chosen += [i for i in find_interpreters(os.environ) if i not in chosen]
+        named = {i.name for i in chosen}
+        chosen += [i for i in find_interpreters(os.environ) if i.name not in named]
     if not chosen:
         chosen = [interpreter(sys.executable)]
+    if args.uv and args.no_isolation:
+        raise BuildrsError("wheels: --uv and --no-isolation cannot be used together")
     uv = find_uv(os.environ) if args.uv else None
     out = Path(args.wheel_dir).resolve()
-    build_wheels(Path(args.path).resolve(), chosen, out, os.environ, uv=uv)
+    project = Path(args.path).resolve()
+    build_wheels(project, chosen, out, os.environ, uv=uv, no_isolation=args.no_isolation)
     return 0
 
 

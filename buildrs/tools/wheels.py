@@ -13,21 +13,29 @@ environments allow (see ``buildrs.plugin.replay``), so setuptools runs once for 
 the interpreters whose build environments hold the same setuptools. Where
 every module of the project is built for the stable ABI, one wheel serves every
 CPython and only the first interpreter builds it.
+
+With ``no_isolation``, each interpreter builds in its own environment, which must
+hold the build requirements (``buildrs.tools.frontend`` checks them and names
+what is missing): no pip and no isolated environment, only the backend's hooks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.pipeline import process
+from buildrs.tools import frontend
 
 __all__ = ["Interpreter", "build_wheels", "find_interpreters", "find_uv", "interpreter"]
 
@@ -55,6 +63,11 @@ def interpreter(name: str) -> Interpreter:
     found = shutil.which(name) or (name if os.path.isfile(name) else None)
     if found is None:
         raise ConfigError(f"wheels: there is no interpreter {name!r} on PATH")
+    if os.path.abspath(found) == os.path.abspath(sys.executable):
+        import sysconfig
+
+        threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+        return Interpreter(found, sys.implementation.name, sys.version_info[:2], threaded)
     try:
         result = process.run([found, "-c", _PROBE], quiet=True, check=False)
         facts = json.loads(result.stdout) if result.returncode == 0 else None
@@ -132,6 +145,103 @@ def _front_end(python: Interpreter, out: Path, uv: str | None) -> list[str]:
     ]
 
 
+def _build_system(project: Path) -> dict[str, Any]:
+    """What ``[build-system]`` of ``project``'s pyproject.toml asks for, as
+    ``frontend.build`` takes it."""
+    from buildrs.pipeline.manifest import load_toml
+
+    path = project / "pyproject.toml"
+    data = load_toml(path, "pyproject.toml") if path.is_file() else {}
+    system = data.get("build-system")
+    if system is None:
+        return {
+            "requires": list(frontend.DEFAULT_REQUIRES),
+            "backend_name": frontend.DEFAULT_BACKEND,
+            "backend_path": [],
+        }
+    if not isinstance(system, dict):
+        raise ConfigError("pyproject.toml: [build-system] must be a table")
+    requires = system.get("requires")
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise ConfigError(
+            "pyproject.toml: [build-system] requires must be a list of requirement strings, "
+            'e.g. requires = ["setuptools>=70", "buildrs"]'
+        )
+    backend = system.get("build-backend", frontend.DEFAULT_BACKEND)
+    paths = system.get("backend-path", [])
+    if not isinstance(backend, str) or not isinstance(paths, list):
+        raise ConfigError(
+            "pyproject.toml: [build-system] build-backend must be a string and backend-path "
+            "a list of folders"
+        )
+    return {
+        "requires": requires,
+        "backend_name": backend,
+        "backend_path": [str(project / p) for p in paths],
+    }
+
+
+def _hooks(
+    python: Interpreter, project: Path, staging: Path, env: Mapping[str, str], lines: list[str]
+) -> int:
+    """Call the backend's hooks in ``python``'s own environment (``frontend``)."""
+    which = hashlib.sha256(python.path.encode()).hexdigest()[:12]
+    cache = project / "build" / "buildrs-wheel" / f"requirements-met-{which}.json"
+    request = {
+        **_build_system(project),
+        "project": str(project),
+        "out": str(staging),
+        "cache": str(cache),
+    }
+    staging.mkdir(parents=True)
+    if os.path.abspath(python.path) == os.path.abspath(sys.executable):
+        found, printed = frontend.build_here(request, dict(env))
+        lines += printed
+        if found is None:
+            return 1
+        answer = found
+    else:
+        (staging / "request.json").write_text(json.dumps(request), encoding="utf-8")
+        answer_file = staging / "answer.json"
+        source = Path(frontend.__file__).read_text(encoding="utf-8")
+        argv = [python.path, "-c", source, str(staging / "request.json"), str(answer_file)]
+        result = process.run(argv, env=env, on_line=lines.append, check=False)
+        if result.returncode != 0 or not answer_file.is_file():
+            return result.returncode or 1
+        answer = json.loads(answer_file.read_text(encoding="utf-8"))
+    if "unmet" in answer:
+        shown = "; ".join(f"{text} ({why})" for text, why in answer["unmet"])
+        wanted = [text for text, _ in answer["unmet"]]
+        command = shlex.join([python.path, "-m", "pip", "install", *wanted])
+        raise ConfigError(
+            f"wheels: --no-isolation builds in the environment of {python.path}, which lacks "
+            f"what {answer['from']} asks for: {shown}. Install them there (`{command}`), or "
+            "build without --no-isolation"
+        )
+    return 0
+
+
+def _builders(
+    project: Path, interpreters: Sequence[Interpreter], environ: Mapping[str, str]
+) -> Sequence[Interpreter]:
+    """The interpreters that build: each of a name of its own, or the first CPython
+    alone where one abi3 wheel serves them all."""
+    if not interpreters:
+        raise ConfigError("wheels: no interpreter to build for; name one with -i")
+    by_name: dict[str, Interpreter] = {}
+    for python in interpreters:
+        other = by_name.setdefault(python.name, python)
+        if other is not python:
+            raise ConfigError(
+                f"wheels: {other.path} and {python.path} are both {python.name}, and their "
+                "wheels would have the same name; give one of them"
+            )
+    if len(interpreters) > 1 and _all_abi3(project, environ):
+        cpythons = [i for i in interpreters if i.implementation == "cpython"]
+        return cpythons[:1] or interpreters[:1]
+    return interpreters
+
+
 def build_wheels(
     project: Path,
     interpreters: Sequence[Interpreter],
@@ -139,15 +249,12 @@ def build_wheels(
     environ: Mapping[str, str],
     pip_args: Sequence[str] = (),
     uv: str | None = None,
+    no_isolation: bool = False,
 ) -> list[Path]:
-    """Build the project's wheel with each interpreter into ``out``, with its pip, or
-    with ``uv build`` when ``uv`` names it; the wheels made."""
-    if not interpreters:
-        raise ConfigError("wheels: no interpreter to build for; name one with -i")
-    if _all_abi3(project, environ):
-        interpreters = [i for i in interpreters if i.implementation == "cpython"][:1] or list(
-            interpreters[:1]
-        )
+    """Build the project's wheel with each interpreter into ``out``: with its pip,
+    with ``uv build`` when ``uv`` names it, or with the backend's hooks in its own
+    environment with ``no_isolation``; the wheels made."""
+    interpreters = _builders(project, interpreters, environ)
     base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
     out.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
@@ -160,18 +267,24 @@ def build_wheels(
         # Each front end writes into a folder of its own: the wheels in it are its.
         staging = out / f".{python.name}.{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        argv = [*_front_end(python, staging, uv), *pip_args, str(project)]
         lines: list[str] = []
-        result = process.run(argv, env=env, on_line=lines.append, check=False)
-        names = sorted(p.name for p in staging.glob("*.whl"))
-        for name in names:
-            os.replace(staging / name, out / name)
-        shutil.rmtree(staging, ignore_errors=True)
-        if result.returncode != 0 or not names:
+        try:
+            if no_isolation:
+                returncode = _hooks(python, project, staging, env, lines)
+            else:
+                argv = [*_front_end(python, staging, uv), *pip_args, str(project)]
+                result = process.run(argv, env=env, on_line=lines.append, check=False)
+                returncode = result.returncode
+            names = sorted(p.name for p in staging.glob("*.whl"))
+            for name in names:
+                os.replace(staging / name, out / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if returncode != 0 or not names:
             shown = "\n".join(lines[-20:])
             raise ConfigError(
                 f"wheels: the build with {python.name} ({python.path}) failed (exit code "
-                f"{result.returncode}):\n{shown}"
+                f"{returncode}):\n{shown}"
             )
         made += [out / name for name in names]
         built = target_dir
