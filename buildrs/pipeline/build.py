@@ -332,6 +332,29 @@ class _Builder:
         return lines
 
 
+def start_early(
+    dist_plan: DistPlan, *, project_dir: Path, env: Mapping[str, str] | None = None
+) -> None:
+    """Start the plan's first cargo run now, with ``env`` added to the environment,
+    for ``build`` to take over when it runs the same command (see
+    ``process.start_early``): a wheel build compiles while setuptools readies
+    everything else."""
+    if not dist_plan.invocations:
+        return
+    invocation = dist_plan.invocations[0]
+    if invocation.tool != "cargo" or invocation.quiet:
+        return
+    programs = _Programs(cargo.find_cargo(os.environ), os.environ, dist_plan.platform)
+    exe, tool_env = programs.tool(invocation)
+    args, added = cargo.command_line(invocation, os.environ)
+    process.start_early(
+        [exe, *args],
+        env={**(env or {}), **added, **tool_env},
+        unset=invocation.unset_env,
+        cwd=project_dir,
+    )
+
+
 def build(
     dist_plan: DistPlan,
     *,

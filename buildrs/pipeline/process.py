@@ -13,13 +13,15 @@ import os
 import shlex
 import subprocess  # noqa: TID251 - this module is the wrapper
 import tempfile
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NamedTuple
 
 from buildrs.errors import CargoError
 
-__all__ = ["ProcessResult", "merged_env", "run"]
+__all__ = ["ProcessResult", "merged_env", "run", "start_early", "stop_early"]
 
 log = logging.getLogger("buildrs")
 
@@ -62,6 +64,103 @@ def _why_not_started(program: str, exc: OSError) -> str:
     return reason
 
 
+class _Early(NamedTuple):
+    proc: subprocess.Popen[str]
+    lines: list[str]
+    reader: threading.Thread
+    stderr: IO[str] | None
+
+
+_early: dict[tuple[object, ...], _Early] = {}
+
+
+def _early_key(
+    argv: Sequence[str],
+    env: Mapping[str, str] | None,
+    unset: Sequence[str],
+    cwd: Path | str | None,
+    quiet: bool,
+) -> tuple[object, ...]:
+    merged = tuple(sorted(merged_env(env, unset).items()))
+    return (tuple(argv), merged, None if cwd is None else str(cwd), quiet)
+
+
+def start_early(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    unset: Sequence[str] = (),
+    cwd: Path | str | None = None,
+    quiet: bool = False,
+) -> None:
+    """Start ``argv`` now, for a later ``run`` of the same command, in the same
+    directory and environment and as ``quiet``, to take over (its stderr goes to
+    the user as it comes, or, ``quiet``, into the error of a failure). ``stop_early``
+    stops what no ``run`` took."""
+    key = _early_key(argv, env, unset, cwd, quiet)
+    if key in _early:
+        return
+    log.info("buildrs: starting %s", shlex.join(argv))
+    # The file outlives this call: the run that takes the process over closes it.
+    err_file = (
+        tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
+        if quiet
+        else None
+    )
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            env=merged_env(env, unset),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=err_file,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError:
+        if err_file is not None:
+            err_file.close()
+        return  # ``run`` says why
+    lines: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lines.extend, args=(proc.stdout,), daemon=True)
+    reader.start()
+    _early[key] = _Early(proc, lines, reader, err_file)
+
+
+def stop_early() -> None:
+    """Stop every process ``start_early`` started that no ``run`` took over."""
+    while _early:
+        _, early = _early.popitem()
+        with early.proc:
+            early.proc.terminate()
+            early.proc.wait()
+        early.reader.join()
+        if early.stderr is not None:
+            early.stderr.close()
+
+
+def _took_over(
+    early: _Early, on_line: Callable[[str], None] | None, check: bool, argv: Sequence[str]
+) -> ProcessResult:
+    returncode = early.proc.wait()
+    early.reader.join()
+    assert early.proc.stdout is not None
+    early.proc.stdout.close()
+    stderr = ""
+    if early.stderr is not None:
+        early.stderr.seek(0)
+        stderr = early.stderr.read()
+        early.stderr.close()
+    if on_line is not None:
+        for line in early.lines:
+            on_line(line.rstrip("\n"))
+    if check and returncode != 0:
+        raise CargoError(argv, returncode, stderr)
+    return ProcessResult(returncode, "" if on_line is not None else "".join(early.lines))
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -82,6 +181,10 @@ def run(
     """
     shown_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted((env or {}).items()))
     log.info("buildrs: running %s%s", f"{shown_env} " if shown_env else "", shlex.join(argv))
+    if _early:
+        early = _early.pop(_early_key(argv, env, unset, cwd, quiet), None)
+        if early is not None:
+            return _took_over(early, on_line, check, argv)
     # A file, not a pipe, holds quiet stderr: nothing can block while stdout is read.
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
         try:

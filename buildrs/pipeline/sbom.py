@@ -14,6 +14,7 @@ number is derived from its contents, and it holds a time only when
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -66,6 +67,7 @@ def _metadata_args(invocation: CargoInvocation, host: str) -> list[str]:
     return [*argv, "--filter-platform", invocation.triple or host]
 
 
+@functools.cache
 def _host(cargo: str) -> str:
     rustc_info = process.run([cargo, "-vV"], quiet=True).stdout
     for line in rustc_info.splitlines():
@@ -106,13 +108,34 @@ def _normal_closure(resolve: Mapping[str, Any], roots: Iterable[str]) -> dict[st
     return found
 
 
+def start_early(
+    invocations: Sequence[CargoInvocation],
+    cargo: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Start the ``cargo metadata`` runs of ``compiled_crates`` now, with ``env``
+    added to the environment, for it to take over (``process.start_early``)."""
+    host = _host(cargo) if any(not i.triple for i in invocations) else ""
+    for invocation in invocations:
+        process.start_early(
+            [cargo, *_metadata_args(invocation, host)],
+            env={**(env or {}), **invocation.env},
+            unset=invocation.unset_env,
+            cwd=cwd,
+            quiet=True,
+        )
+
+
 def compiled_crates(invocations: Sequence[CargoInvocation], cargo: str, cwd: Path) -> list[Crate]:
     """The crates the invocations compile into their targets, each once."""
     host = _host(cargo) if any(not i.triple for i in invocations) else ""
 
     def metadata_of(invocation: CargoInvocation) -> Any:
         argv = [cargo, *_metadata_args(invocation, host)]
-        result = process.run(argv, env=invocation.env, unset=invocation.unset_env, cwd=cwd)
+        result = process.run(
+            argv, env=invocation.env, unset=invocation.unset_env, cwd=cwd, quiet=True
+        )
         return json.loads(result.stdout)
 
     # The cargo runs are independent: one at a time would add their times up.

@@ -198,10 +198,43 @@ def build_wheel(
         replayed = replay.replay_wheel(root, Path(wheel_directory), now)
         if replayed is not None:
             return replayed
-        with recipe.recording():
+        with recipe.recording(), _cargo_started(root, now.epoch):
             result = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
         recipe.record_wheel(root, now)
         return result
+
+
+@contextmanager
+def _cargo_started(root: Path, epoch: str) -> Iterator[None]:
+    """cargo compiling the project's plan (and reading the graph for its SBOM) while
+    setuptools starts: ``build_rust`` and the SBOM take the running cargo over when
+    they ask for the same command in the same environment (otherwise cargo's own
+    lock makes the build wait for this one). What goes wrong here is left for
+    setuptools' path to report."""
+    import sysconfig
+
+    from buildrs.pipeline import build, cargo, process, sbom
+    from buildrs.pipeline.locking import hold_project_lock
+
+    from .replay import dated, wheel_plan
+
+    try:
+        hold_project_lock(root)  # build_rust's lock, taken before its cargo starts
+        plan = wheel_plan(root)
+        # The variables setuptools sets before build_rust runs: distutils' PLAT, and
+        # bdist_wheel's SOURCE_DATE_EPOCH.
+        distutils = {} if "PLAT" in os.environ else {"PLAT": sysconfig.get_platform()}
+        with dated(epoch):
+            build.start_early(plan, project_dir=root, env=distutils)
+            if plan.settings.sbom and plan.invocations:  # the SBOM's cargo metadata
+                cargo_exe = cargo.find_cargo(os.environ)
+                sbom.start_early(plan.invocations, cargo_exe, root, env=distutils)
+    except BuildrsError:
+        pass
+    try:
+        yield
+    finally:
+        process.stop_early()
 
 
 def build_editable(

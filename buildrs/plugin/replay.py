@@ -46,7 +46,7 @@ from .snapshot import Snapshot
 if TYPE_CHECKING:
     from buildrs.pipeline.plan import DistPlan
 
-__all__ = ["replay_wheel"]
+__all__ = ["dated", "replay_wheel", "wheel_plan"]
 
 log = logging.getLogger("buildrs")
 
@@ -61,7 +61,7 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
     kept = found.folder / "wheel" / recorded["file"]
     if not kept.is_file():
         return None
-    plan = _plan(root)
+    plan = wheel_plan(root)
     tag = _tag_for(plan, found)
     if tag is None:
         return None
@@ -70,7 +70,7 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
         "buildrs: no file but Rust sources changed since the last wheel: cargo builds, "
         "setuptools' part is reused (build/buildrs-wheel; BUILDRS_NO_FAST_PATH=1 rebuilds it)"
     )
-    with _epoch(now.epoch):
+    with dated(now.epoch):
         built = _build_rust(root, plan, recorded["file"])
         if built is None:
             return None
@@ -127,7 +127,9 @@ def _renames(entries: list[str], built: Mapping[str, Path]) -> dict[str, str] | 
     return None if added else renames
 
 
-def _plan(root: Path) -> DistPlan:
+def wheel_plan(root: Path) -> DistPlan:
+    """The plan of the wheel of a project declared wholly in pyproject.toml, as the
+    setuptools path makes it."""
     from buildrs.pipeline.config import load_pyproject
     from buildrs.pipeline.prepare import make_plan
     from buildrs.pipeline.resolve import active_config_settings, resolve
@@ -141,7 +143,7 @@ def _plan(root: Path) -> DistPlan:
 
 
 @contextmanager
-def _epoch(epoch: str) -> Iterator[None]:
+def dated(epoch: str) -> Iterator[None]:
     """``SOURCE_DATE_EPOCH`` as ``bdist_wheel`` sets it while it builds."""
     if os.environ.get("SOURCE_DATE_EPOCH"):
         yield
