@@ -133,10 +133,11 @@ def stop_early() -> None:
     """Stop every process ``start_early`` started that no ``run`` took over."""
     while _early:
         _, early = _early.popitem()
-        with early.proc:
-            early.proc.terminate()
-            early.proc.wait()
-        early.reader.join()
+        early.proc.terminate()
+        early.proc.wait()
+        early.reader.join()  # it reads to the end of the output, then the pipe closes
+        assert early.proc.stdout is not None
+        early.proc.stdout.close()
         if early.stderr is not None:
             early.stderr.close()
 

@@ -3,8 +3,8 @@
 It builds in the interpreter's own environment, as ``pip wheel
 --no-build-isolation`` does, but first checks what pip leaves unchecked: every
 requirement of ``[build-system]`` and of the backend's
-``get_requires_for_build_wheel`` must be installed there (and their own
-requirements), otherwise nothing is built and the missing ones are named.
+``get_requires_for_build_wheel`` must be installed there (with what the extras
+they name add), otherwise nothing is built and the missing ones are named.
 
 This module runs in the interpreter that builds, which may be any Python 3.9+
 without buildrs installed: its source is passed to ``python -c``, so it imports
@@ -56,8 +56,8 @@ def _packaging() -> Any:
 
 def unmet(requirements: Sequence[str]) -> list[list[str]]:
     """The requirements this environment does not satisfy, each as ``[requirement,
-    what is installed instead]``. A requirement with extras brings the requirements of those
-    extras in; the installed distributions' own requirements are pip's to keep."""
+    what is installed instead]``. A requirement with extras brings in what those
+    extras add; the installed distributions' own requirements are pip's to keep."""
     from importlib import metadata
 
     packaging = _packaging()
