@@ -64,6 +64,27 @@ def _why_not_started(program: str, exc: OSError) -> str:
     return reason
 
 
+def _popen(
+    argv: Sequence[str],
+    env: Mapping[str, str] | None,
+    unset: Sequence[str],
+    cwd: Path | str | None,
+    stderr: IO[str] | None,
+) -> subprocess.Popen[str]:
+    """``argv`` started with its stdout piped as text (stderr to ``stderr``, or the
+    user's)."""
+    return subprocess.Popen(
+        list(argv),
+        env=merged_env(env, unset),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+
+
 class _Early(NamedTuple):
     proc: subprocess.Popen[str]
     lines: list[str]
@@ -108,16 +129,7 @@ def start_early(
         else None
     )
     try:
-        proc = subprocess.Popen(
-            list(argv),
-            env=merged_env(env, unset),
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=err_file,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
+        proc = _popen(argv, env, unset, cwd, err_file)
     except OSError:
         if err_file is not None:
             err_file.close()
@@ -189,16 +201,7 @@ def run(
     # A file, not a pipe, holds quiet stderr: nothing can block while stdout is read.
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err_file:
         try:
-            proc = subprocess.Popen(
-                list(argv),
-                env=merged_env(env, unset),
-                cwd=cwd,
-                stdout=subprocess.PIPE,
-                stderr=err_file if quiet else None,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-            )
+            proc = _popen(argv, env, unset, cwd, err_file if quiet else None)
         except OSError as exc:
             raise CargoError(argv, None, _why_not_started(argv[0], exc)) from None
         with proc:
