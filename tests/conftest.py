@@ -237,3 +237,13 @@ def copy_project(tmp_path: Path) -> CopyProject:
         return dest
 
     return copy
+
+
+@pytest.fixture
+def ffi_project(copy_project: CopyProject) -> Path:
+    """The C-ABI fixture (a module, a generated file, a binary) under buildrs' backend."""
+    project = copy_project(CRATES / "ffi")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
+    pyproject.write_text(text)
+    return project

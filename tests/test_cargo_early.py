@@ -12,7 +12,7 @@ import pytest
 
 from buildrs.errors import CargoError
 from buildrs.pipeline import process
-from conftest import CRATES, CopyProject, pip_wheel_logged
+from conftest import pip_wheel_logged
 
 PRINT = [sys.executable, "-c", "import os; print(os.environ.get('EARLY_VALUE', '-'))"]
 
@@ -51,13 +51,9 @@ def test_what_no_run_takes_is_stopped(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_the_wheel_build_takes_over_cargo_started_before_setuptools(
-    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+    ffi_project: Path, build_env: dict[str, str], tmp_path: Path
 ) -> None:
-    project = copy_project(CRATES / "ffi")
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
-    )
+    project = ffi_project
     # Each cargo call, with how many egg-info folders setuptools had written by then.
     log = tmp_path / "calls.log"
     wrapper = tmp_path / "cargo-wrapper"

@@ -14,22 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, CopyProject, pip_wheel_logged, run
+from conftest import pip_wheel_logged, run
 
 pytestmark = [pytest.mark.integration]
 
 REPLAYED = "no file but Rust sources changed since the last wheel"
 SETUPTOOLS = "running egg_info"
-
-
-@pytest.fixture
-def ffi_project(copy_project: CopyProject) -> Path:
-    """The C-ABI fixture (a module, a generated file, a binary) under buildrs' backend."""
-    project = copy_project(CRATES / "ffi")
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
-    pyproject.write_text(text)
-    return project
 
 
 def wheel(project: Path, out: Path, env: dict[str, str], *extra: str) -> tuple[Path, str]:

@@ -122,24 +122,23 @@ def _checked(requirements: Sequence[str], cache: str | None) -> list[list[str]]:
     """``unmet(requirements)``, skipped where this environment has not changed since
     the same requirements were last found met (the answer is kept in ``cache``)."""
     key = [sorted(requirements), _environment_stamp()]
+    known: list[Any] = []
     if cache is not None:
         try:
             with open(cache, encoding="utf-8") as handle:
-                if key in json.load(handle):
-                    return []
+                known = list(json.load(handle))
         except (OSError, ValueError, TypeError):
             pass
+    if key in known:
+        return []
     missing = unmet(requirements)
     if not missing and cache is not None:
-        try:
-            with open(cache, encoding="utf-8") as handle:
-                known = [k for k in json.load(handle) if k[1] == key[1]]
-        except (OSError, ValueError, TypeError):
-            known = []
+        # Keep what was found met in this same environment, with this answer.
+        kept = [k for k in known if isinstance(k, list) and len(k) == 2 and k[1] == key[1]]
         try:
             os.makedirs(os.path.dirname(cache), exist_ok=True)
             with open(cache, "w", encoding="utf-8") as handle:
-                json.dump([*known, key], handle)
+                json.dump([*kept, key], handle)
         except OSError:
             pass
     return missing

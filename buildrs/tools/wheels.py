@@ -58,12 +58,18 @@ class Interpreter:
         return f"{self.implementation}{major}.{minor}{'t' if self.free_threaded else ''}"
 
 
+def _is_running(path: str) -> bool:
+    """Whether ``path`` is the interpreter running buildrs, by its path (a virtual
+    environment's python links to another whose packages differ)."""
+    return os.path.abspath(path) == os.path.abspath(sys.executable)
+
+
 def interpreter(name: str) -> Interpreter:
     """The interpreter ``name`` (a path, or a command on PATH), as it says it is."""
     found = shutil.which(name) or (name if os.path.isfile(name) else None)
     if found is None:
         raise ConfigError(f"wheels: there is no interpreter {name!r} on PATH")
-    if os.path.abspath(found) == os.path.abspath(sys.executable):
+    if _is_running(found):
         import sysconfig
 
         threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
@@ -194,7 +200,7 @@ def _hooks(
         "cache": str(cache),
     }
     staging.mkdir(parents=True)
-    if os.path.abspath(python.path) == os.path.abspath(sys.executable):
+    if _is_running(python.path):
         found, printed = frontend.build_here(request, dict(env))
         lines += printed
         if found is None:
