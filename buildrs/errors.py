@@ -20,6 +20,7 @@ __all__ = [
     "CargoNotFoundError",
     "ConfigError",
     "ManifestError",
+    "SetuptoolsNeeded",
     "install_excepthook",
 ]
 
@@ -34,6 +35,11 @@ class ConfigError(BuildrsError):
 
 class ManifestError(BuildrsError):
     """A Cargo.toml that cannot describe the declared targets."""
+
+
+class SetuptoolsNeeded(Exception):
+    """Not an error: the project uses what only setuptools builds exactly (a key, a
+    layout, a plugin), so its wheel is built by setuptools. The message says what."""
 
 
 class CargoNotFoundError(BuildrsError):

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from buildrs.errors import ConfigError
+from buildrs.pipeline.interpreter import Python
 from buildrs.tools import frontend
-from buildrs.tools.wheels import Interpreter, build_wheels
+from buildrs.tools.wheels import build_wheels
 
 PYTEST = metadata.version("pytest")
 
@@ -105,7 +106,9 @@ def test_hooks_in_this_process_leave_it_as_found(
 
 
 def test_two_interpreters_of_one_name_are_refused(tmp_path: Path) -> None:
-    first = Interpreter("/a/bin/python", "cpython", (3, 12))
-    second = Interpreter("/b/bin/python", "cpython", (3, 12))
+    first, second = (
+        Python(exe, exe, "cpython", (3, 12), ".so", "", "linux-x86_64", "linux")
+        for exe in ("/a/bin/python", "/b/bin/python")
+    )
     with pytest.raises(ConfigError, match=r"/a/bin/python and /b/bin/python are both cpython3\.12"):
         build_wheels(tmp_path, [first, second], tmp_path / "dist", {})

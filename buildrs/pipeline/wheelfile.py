@@ -1,0 +1,86 @@
+"""Write a wheel from a folder laid out as the wheel is, as setuptools writes it.
+
+The entries come in the order of setuptools' ``bdist_wheel`` (the folder walked
+with names sorted, the files directly in ``.dist-info`` after everything else,
+RECORD last), each dated ``SOURCE_DATE_EPOCH`` (1980-01-01 at the earliest) with
+the mode of its file, deflated. So a wheel written here from the same files is
+the bytes setuptools writes, but for the ``Generator`` line of its WHEEL file.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import os
+import stat
+import time
+import zipfile
+from pathlib import Path
+
+__all__ = ["ZIP_EPOCH", "record_digest", "wheel_metadata", "write_wheel"]
+
+ZIP_EPOCH = 315532800
+"""1980-01-01, the earliest date a zip entry can hold."""
+
+
+def record_digest(data: bytes) -> str:
+    """A file's hash as RECORD holds it: ``sha256=<urlsafe base64, unpadded>``."""
+    encoded = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"sha256={encoded.decode('ascii')}"
+
+
+def wheel_metadata(tag: tuple[str, str, str], generator: str) -> str:
+    """The WHEEL file of a platform wheel tagged ``tag`` (each part may hold several
+    tags joined by dots, as a manylinux tag and its legacy alias are)."""
+    lines = ["Wheel-Version: 1.0", f"Generator: {generator}", "Root-Is-Purelib: false"]
+    impls, abis, plats = (part.split(".") for part in tag)
+    lines += [f"Tag: {i}-{a}-{p}" for i in impls for a in abis for p in plats]
+    return "".join(f"{line}\n" for line in lines) + "\n"
+
+
+def _files(tree: Path) -> list[tuple[Path, str]]:
+    """Each file of ``tree`` and its name in the wheel, in setuptools' order."""
+    first: list[tuple[Path, str]] = []
+    deferred: list[tuple[Path, str]] = []
+    for folder, dirs, names in os.walk(tree):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder, name)
+            if not path.is_file():
+                continue
+            arcname = path.relative_to(tree).as_posix()
+            (deferred if folder.endswith(".dist-info") else first).append((path, arcname))
+    return first + sorted(deferred, key=lambda item: (str(item[0]), item[1]))
+
+
+def write_wheel(tree: Path, wheel: Path, dist_info: str, epoch: int) -> None:
+    """Zip ``tree`` into ``wheel`` with a RECORD in ``dist_info``, atomically."""
+    date = time.gmtime(max(epoch, ZIP_EPOCH))[:6]
+    record = f"{dist_info}/RECORD"
+    rows: list[tuple[str, str, str]] = []
+    temp = wheel.with_name(f".{wheel.name}.{os.getpid()}.tmp")
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            for path, arcname in _files(tree):
+                if arcname == record:
+                    continue
+                data = path.read_bytes()
+                mode = path.stat().st_mode
+                info = zipfile.ZipInfo(arcname, date_time=date)
+                info.external_attr = (stat.S_IMODE(mode) | stat.S_IFMT(mode)) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, data)
+                rows.append((arcname, record_digest(data), str(len(data))))
+            text = io.StringIO()
+            writer = csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n")
+            writer.writerows([*rows, (record, "", "")])
+            info = zipfile.ZipInfo(record, date_time=date)
+            info.external_attr = (0o664 | stat.S_IFREG) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, text.getvalue().encode("utf-8"))
+        os.replace(temp, wheel)
+    finally:
+        temp.unlink(missing_ok=True)

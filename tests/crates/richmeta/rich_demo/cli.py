@@ -1,0 +1,5 @@
+from rich_demo import answer
+
+
+def main() -> None:
+    print(answer())
