@@ -74,6 +74,27 @@ def pip_wheel_logged(
     return wheel, result.stdout + result.stderr
 
 
+def wheel_entries(wheel: Path) -> list[tuple[str, object, int, int, bytes]]:
+    """Every entry of ``wheel`` in order (name, date, mode, compression, contents), with
+    the ``Generator`` line of WHEEL and its row in RECORD left out: what two wheels of
+    the same files written by two tools have in common."""
+    import re
+    import zipfile
+
+    found: list[tuple[str, object, int, int, bytes]] = []
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename.endswith(".dist-info/WHEEL"):
+                data = re.sub(rb"Generator: [^\n]*\n", b"", data)
+            if info.filename.endswith(".dist-info/RECORD"):
+                data = re.sub(rb"[^\n]*\.dist-info/WHEEL,[^\n]*\n", b"", data)
+            found.append(
+                (info.filename, info.date_time, info.external_attr, info.compress_type, data)
+            )
+    return found
+
+
 def audit_abi3(wheel: Path, floor: str) -> None:
     """abi3audit (a test extra) finds every extension module of ``wheel`` within the
     stable ABI of Python ``floor``, with no symbol outside it."""

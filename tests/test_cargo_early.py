@@ -54,6 +54,8 @@ def test_the_wheel_build_takes_over_cargo_started_before_setuptools(
     ffi_project: Path, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     project = ffi_project
+    # A MANIFEST.in, whose rules setuptools applies: setuptools builds the wheel.
+    (project / "MANIFEST.in").write_text("include README*\n")
     # Each cargo call, with how many egg-info folders setuptools had written by then.
     log = tmp_path / "calls.log"
     wrapper = tmp_path / "cargo-wrapper"

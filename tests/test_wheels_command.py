@@ -1,6 +1,8 @@
 """`python -m buildrs wheels`: one wheel per interpreter (one abi3 wheel where the
-project is abi3), each imported by its interpreter; an interpreter's target directory
-starts from the one built before it; a second run recompiles nothing."""
+project is abi3), each imported by its interpreter, built in one process where
+buildrs writes the wheel without setuptools and with each interpreter's pip or uv
+otherwise; an interpreter's target directory starts from the one built before it;
+a second run recompiles nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, CopyProject, Venv, find_cpython, run
+from conftest import CRATES, EXAMPLE, CopyProject, Venv, find_cpython, run, wheel_entries
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.multi_python]
 
@@ -39,11 +41,11 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
 ) -> None:
     pythons = two_pythons()
     project = copy_project(EXAMPLE)
-    # One setuptools and one packaging (which setuptools uses when it is installed) for
-    # both interpreters' build environments, whatever PyPI's newest.
     env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "target")}
-    env.update(pinned(tmp_path / "same.txt", "setuptools==82.0.1\npackaging==26.3"))
-    out, _ = wheels(project, tmp_path / "dist", env, *pythons)
+    out, err = wheels(project, tmp_path / "dist", env, *pythons)
+    # Built in this very process, without setuptools and without a build environment.
+    assert "each interpreter builds in its own environment" not in err
+    assert setuptools_builds(project) == []
     made = sorted(p.name for p in (tmp_path / "dist").glob("*.whl"))
     assert [name.split("-")[2] for name in made] == ["cp312", "cp39"], made
     assert out.splitlines()[0].startswith("cpython3.9: example_crate-0.1.0-cp39-cp39-")
@@ -54,21 +56,8 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
         run([python, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)], env=env)
         code = "import example_crate as e; print(e.sum_as_string(1, 1))"
         assert run([python, "-c", code], cwd=site).stdout == "2\n"
-    # setuptools built 3.9's wheel; 3.12's is 3.9's with the module built for 3.12, and
-    # the same bytes as setuptools' own wheel for 3.12.
-    assert setuptools_builds(project) == ["cpython-39"]
     target = tmp_path / "target"
     assert sorted(p.name for p in target.iterdir()) == ["buildrs-cpython3.12", "buildrs-cpython3.9"]
-    alone = {
-        **env,
-        "CARGO_TARGET_DIR": str(target / "buildrs-cpython3.12"),
-        "BUILDRS_NO_FAST_PATH": "1",
-    }
-    pip = [pythons[1], "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "alone")]
-    run([*pip, str(project)], env=alone)
-    (by_setuptools,) = (tmp_path / "alone").glob("*.whl")
-    assert by_setuptools.read_bytes() == (tmp_path / "dist" / by_setuptools.name).read_bytes()
-    shutil.rmtree(project / "build" / f"lib.{sysconfig.get_platform()}-cpython-312")
     first, second = (
         compiled(target / "buildrs-cpython3.9"),
         compiled(target / "buildrs-cpython3.12"),
@@ -85,16 +74,37 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
     assert compiled(target / "buildrs-cpython3.9") == first, "the second run compiled"
     assert compiled(target / "buildrs-cpython3.12") == second, "the second run compiled"
 
-    # uv's build environments (a new one for each build): the same wheels, nothing
-    # compiled, and setuptools not run again.
+    # uv's isolated build environments, one per interpreter: the backend there writes
+    # the same wheels, and compiles nothing.
     uv_env = {**env, "UV_FIND_LINKS": env["PIP_FIND_LINKS"]}
     wheels(project, tmp_path / "uv", uv_env, *pythons, uv=True)
     assert sorted(p.name for p in (tmp_path / "uv").glob("*.whl")) == made
     for name in made:
         assert (tmp_path / "uv" / name).read_bytes() == (tmp_path / "dist" / name).read_bytes()
-    assert setuptools_builds(project) == ["cpython-39"]
     assert compiled(target / "buildrs-cpython3.9") == first, "uv's run compiled"
     assert compiled(target / "buildrs-cpython3.12") == second, "uv's run compiled"
+
+    # A MANIFEST.in, whose rules only setuptools applies: each interpreter's pip builds,
+    # and setuptools runs once, for 3.9 (setuptools and packaging pinned alike for
+    # both): 3.12's wheel is 3.9's with the module built for 3.12, the same bytes as
+    # setuptools' own wheel for 3.12, and file for file the wheel built without it.
+    (project / "MANIFEST.in").write_text("include README*\n")
+    env.update(pinned(tmp_path / "same.txt", "setuptools==82.0.1\npackaging==26.3"))
+    _, err = wheels(project, tmp_path / "pip", env, *pythons)
+    assert "each interpreter builds in its own environment: MANIFEST.in" in err
+    assert setuptools_builds(project) == ["cpython-39"]
+    for name in made:
+        by_pip = wheel_entries(tmp_path / "pip" / name)
+        assert by_pip == wheel_entries(tmp_path / "dist" / name), name
+    alone = {
+        **env,
+        "CARGO_TARGET_DIR": str(target / "buildrs-cpython3.12"),
+        "BUILDRS_NO_FAST_PATH": "1",
+    }
+    pip = [pythons[1], "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "alone")]
+    run([*pip, str(project)], env=alone)
+    (by_setuptools,) = (tmp_path / "alone").glob("*.whl")
+    assert by_setuptools.read_bytes() == (tmp_path / "pip" / by_setuptools.name).read_bytes()
 
     # Another setuptools for 3.12 than for 3.9: setuptools builds each wheel.
     shutil.rmtree(project / "build")
@@ -103,6 +113,7 @@ def test_a_wheel_for_each_python_and_nothing_recompiled_the_second_time(
     env.update(pinned(tmp_path / "other.txt", other))
     wheels(project, tmp_path / "other", env, *pythons)
     assert setuptools_builds(project) == ["cpython-312", "cpython-39"]
+    assert compiled(target / "buildrs-cpython3.12") == second, "setuptools' run compiled"
 
 
 def pinned(constraints: Path, text: str) -> dict[str, str]:
@@ -151,12 +162,12 @@ def test_no_isolation_builds_with_this_interpreters_own_packages(
     (wheel,) = out.glob("*.whl")
     assert sorted(p.name for p in out.iterdir()) == [wheel.name]
     assert result.stdout == f"{interpreter_name()}: {wheel.name}\n"
-    # pip's own hook processes, setuptools forced to run: the same bytes.
+    # pip's own hook processes, setuptools forced to run: the same wheel, file for file.
     target = Path(build_env["CARGO_TARGET_DIR"]) / f"buildrs-{interpreter_name()}"
     env = {**build_env, "CARGO_TARGET_DIR": str(target), "BUILDRS_NO_FAST_PATH": "1"}
     pip = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
     run([*pip, "-w", str(tmp_path / "pip"), str(project)], env=env)
-    assert (tmp_path / "pip" / wheel.name).read_bytes() == wheel.read_bytes()
+    assert wheel_entries(tmp_path / "pip" / wheel.name) == wheel_entries(wheel)
     site = tmp_path / "site"
     run([sys.executable, "-m", "pip", "install", "-q", "--target", str(site), str(wheel)])
     code = "import example_crate as e; print(e.sum_as_string(2, 3))"

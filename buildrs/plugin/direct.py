@@ -64,6 +64,10 @@ def read_project(root: Path, rest: Mapping[str, object] | None, plugins: bool = 
     """The project in ``root``, when buildrs can build its wheel alone; otherwise
     ``SetuptoolsNeeded`` says why. ``plugins``: refuse where a setuptools plugin is
     installed (it could add files setuptools would ship)."""
+    from buildrs.pipeline import fastpath
+
+    if not fastpath.enabled(os.environ):
+        raise SetuptoolsNeeded("BUILDRS_NO_FAST_PATH asks for setuptools")
     if not snapshot.eligible(root, rest):
         raise SetuptoolsNeeded(
             "the project is not declared wholly in pyproject.toml, or config settings "

@@ -1,0 +1,277 @@
+"""Wheels without setuptools (``buildrs.plugin.direct``): for a project declared wholly
+in pyproject.toml, buildrs writes the wheel itself, and it is the wheel setuptools
+writes for the same tree, file for file, but for WHEEL's ``Generator`` line. The
+metadata is held to what setuptools writes for the same ``[project]`` table; what
+buildrs does not follow itself goes through setuptools."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from buildrs.errors import SetuptoolsNeeded
+from buildrs.pipeline.interpreter import Python, abi_tag, interpreter_tag, platform_tag
+from buildrs.pipeline.manifest import load_toml
+from buildrs.pipeline.metadata import project_metadata
+from buildrs.plugin.direct import read_project
+from conftest import COMPAT, CRATES, CopyProject, Venv, pip_wheel_logged, run, wheel_entries
+
+TARGET = '[[tool.buildrs.ext-modules]]\ntarget = "pkg._native"\nbinding = "NoBinding"\n'
+
+PROJECTS: dict[str, str] = {
+    "minimal": 'name = "demo"\nversion = "1.0"\n',
+    "normalised": (
+        'name = "Demo.Pkg_x"\nversion = "2024.01.05-RC1"\n'
+        'requires-python = "<4, >=3.9"\nlicense = "apache-2.0 or mit"\n'
+        'description = "One line"\nkeywords = ["a", "b c"]\n'
+    ),
+    "people": (
+        'name = "demo"\nversion = "1"\n'
+        'authors = [{name = "Doe, Jane", email = "jane@example.org"}, {name = "Zoë"}]\n'
+        'maintainers = [{email = "m@example.org"}, {name = "Max", email = "max@example.org"}]\n'
+    ),
+    "requirements": (
+        'name = "demo"\nversion = "1"\n'
+        'dependencies = ["Requests [socks] >= 2.8.1 , == 2.8.*",'
+        " \"tomli ; python_version<'3.11'\"]\n"
+        "[project.optional-dependencies]\n"
+        'Dev_Tools = ["black==24.1", "mypy; implementation_name == \'cpython\'"]\n'
+        "empty = []\n"
+    ),
+    "readme and urls": (
+        'name = "demo"\nversion = "1"\nreadme = "README.rst"\nclassifiers = ["Typing :: Typed"]\n'
+        '[project.urls]\nHomepage = "https://example.org"\n"Source Code" = "https://x.org/s"\n'
+    ),
+    "readme table and licence text": (
+        'name = "demo"\nversion = "1"\n'
+        'readme = {text = "Hello\\n\\nworld", content-type = "text/markdown"}\n'
+        'license = {text = "Two lines\\nof licence"}\n'
+    ),
+    "entry points": (
+        'name = "demo"\nversion = "1"\n'
+        '[project.scripts]\nzz = "pkg.cli:main"\naa = "pkg.cli:other"\n'
+        '[project.gui-scripts]\nwin = "pkg.gui:main"\n'
+        '[project.entry-points."demo.plugins"]\nfirst = "pkg.plugins:first [extra]"\n'
+    ),
+    "licence files": (
+        'name = "demo"\nversion = "1"\nlicense = "MIT"\n'
+        'license-files = ["LICENSE*", "legal/*.txt"]\n'
+    ),
+}
+
+
+def _project(tmp_path: Path, table: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text(f"[project]\n{table}\n[tool.buildrs]\n{TARGET}")
+    (tmp_path / "README.rst").write_text("Demo\n====\n\r\nText.\n")
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    (tmp_path / "LICENSE.bak~").write_text("old\n")
+    (tmp_path / "legal").mkdir()
+    (tmp_path / "legal" / "b.txt").write_text("b\n")
+    (tmp_path / "legal" / "a.txt").write_text("a\n")
+    return tmp_path
+
+
+def _setuptools_metadata(project: Path) -> tuple[str, str]:
+    """METADATA and entry_points.txt as setuptools writes them for ``project``."""
+    import os
+    import warnings
+
+    from setuptools import _entry_points  # type: ignore[attr-defined]
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    before = os.getcwd()
+    os.chdir(project)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dist: Any = apply_configuration(Distribution(), "pyproject.toml")
+            # egg_info normalises the version before it writes PKG-INFO.
+            egg_info = dist.get_command_obj("egg_info")
+            egg_info.egg_base = str(project)
+            egg_info.ensure_finalized()
+    finally:
+        os.chdir(before)
+    text = io.StringIO()
+    dist.metadata.write_pkg_file(text)
+    entry_points = _entry_points.render(_entry_points.load(dist.entry_points)) or ""
+    return text.getvalue(), entry_points
+
+
+@pytest.mark.parametrize("table", PROJECTS.values(), ids=PROJECTS.keys())
+def test_the_metadata_is_what_setuptools_writes(tmp_path: Path, table: str) -> None:
+    project = _project(tmp_path, table)
+    ours = project_metadata(project, load_toml(project / "pyproject.toml")["project"])
+    assert (ours.metadata, ours.entry_points) == _setuptools_metadata(project)
+
+
+SETUPTOOLS_BUILDS: dict[str, tuple[dict[str, str], str]] = {
+    "setup.py": ({"setup.py": "from setuptools import setup\nsetup()\n"}, "not declared wholly"),
+    "MANIFEST.in": ({"MANIFEST.in": "include *.txt\n"}, "MANIFEST.in"),
+    "dynamic": ({"project": 'dynamic = ["version"]'}, "dynamic lists fields"),
+    "a key buildrs does not write": ({"project": 'import-names = ["pkg"]'}, "import-names"),
+    "packages.find": (
+        {"tool": '[tool.setuptools.packages.find]\nwhere = ["python"]'},
+        "packages.find",
+    ),
+    "data-files": ({"tool": '[tool.setuptools.data-files]\nshare = ["a.txt"]'}, "data-files"),
+    "licence classifier": (
+        {"project": 'license = "MIT"\nclassifiers = ["License :: OSI Approved :: MIT License"]'},
+        "License :: classifiers",
+    ),
+    "no licence file": ({"project": 'license-files = ["COPYING"]'}, "no file matches"),
+    "a readme of no known type": ({"project": 'readme = "README.adoc"'}, "no content type"),
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"), SETUPTOOLS_BUILDS.values(), ids=SETUPTOOLS_BUILDS.keys()
+)
+def test_what_buildrs_leaves_to_setuptools(
+    tmp_path: Path, files: dict[str, str], reason: str
+) -> None:
+    project_lines = f'name = "demo"\nversion = "1"\n{files.pop("project", "")}\n'
+    text = f"[project]\n{project_lines}\n{TARGET.replace('[[', '[[tool.buildrs.', 1)}"
+    text = text.replace("[[tool.buildrs.tool.buildrs.", "[[tool.buildrs.")
+    (tmp_path / "pyproject.toml").write_text(text + "\n" + files.pop("tool", ""))
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "README.adoc").write_text("= Demo\n")
+    for name, content in files.items():
+        (tmp_path / name).write_text(content)
+    with pytest.raises(SetuptoolsNeeded, match=reason):
+        read_project(tmp_path, None)
+
+
+def test_a_setuptools_plugin_installed_leaves_the_wheel_to_setuptools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "d"\nversion = "1"\n[tool.buildrs]\n{TARGET}'
+    )
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    assert read_project(project, None).python.top_level == ("pkg",)
+    # A distribution that plugs into setuptools (as setuptools-scm's file finders do).
+    site = tmp_path / "site"
+    info = site / "scm_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "entry_points.txt").write_text("[setuptools.file_finders]\ngit = scm:find\n")
+    monkeypatch.syspath_prepend(str(site))
+    with pytest.raises(SetuptoolsNeeded, match="setuptools plugins are installed: scm_plugin"):
+        read_project(project, None)
+    assert read_project(project, None, plugins=False).python.top_level == ("pkg",)
+
+
+def _python(**facts: Any) -> Python:
+    base: dict[str, Any] = {
+        "executable": "/usr/bin/python3",
+        "base": "/usr/bin/python3",
+        "implementation": "cpython",
+        "version": (3, 12),
+        "ext_suffix": ".cpython-312-x86_64-linux-gnu.so",
+        "soabi": "cpython-312-x86_64-linux-gnu",
+        "platform": "linux-x86_64",
+        "sys_platform": "linux",
+    }
+    return Python(**{**base, **facts})
+
+
+TAGS = [
+    (_python(), ("cp312", "cp312", "linux_x86_64")),
+    (
+        _python(version=(3, 13), soabi="cpython-313t-x86_64-linux-gnu", free_threaded=True),
+        ("cp313", "cp313t", "linux_x86_64"),
+    ),
+    (
+        _python(implementation="pypy", version=(3, 10), soabi="pypy310-pp73-x86_64-linux-gnu"),
+        ("pp310", "pypy310_pp73", "linux_x86_64"),
+    ),
+    (
+        _python(soabi="cp312-win_amd64", platform="win-amd64", sys_platform="win32"),
+        ("cp312", "cp312", "win_amd64"),
+    ),
+    (_python(pointer_bits=32), ("cp312", "cp312", "linux_i686")),
+    (_python(platform="linux-aarch64", pointer_bits=32), ("cp312", "cp312", "linux_armv7l")),
+    (_python(soabi="", debug=True), ("cp312", "cp312d", "linux_x86_64")),
+]
+
+
+@pytest.mark.parametrize(("python", "tags"), TAGS)
+def test_wheel_tags_of_an_interpreter(python: Python, tags: tuple[str, str, str]) -> None:
+    assert (interpreter_tag(python), abi_tag(python), platform_tag(python)) == tags
+
+
+def test_this_interpreters_tags_are_packagings() -> None:
+    from packaging.tags import sys_tags
+
+    from buildrs.pipeline.interpreter import running
+
+    first = next(iter(sys_tags()))
+    python = running()
+    assert (interpreter_tag(python), abi_tag(python)) == (first.interpreter, first.abi)
+    assert platform_tag(python) == first.platform
+
+
+# --- real builds ------------------------------------------------------------------------
+
+BUILT = {
+    "richmeta": CRATES / "richmeta",  # every [project] key, package data, its own .pyi
+    "ffi": CRATES / "ffi",  # a binary in .data/scripts, a generated file
+    "abi3": CRATES / "abi3",  # a PyO3 module for the stable ABI: cp39-abi3
+    "namespace": COMPAT / "namespace",  # a module in a namespace package
+}
+DIRECT = "building the wheel without setuptools"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", BUILT)
+def test_the_wheel_is_setuptools_wheel_file_for_file(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path, name: str
+) -> None:
+    project = copy_project(BUILT[name])
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
+    )
+    isolation = "--no-build-isolation"
+    ours, log = pip_wheel_logged(project, tmp_path / "ours", build_env, isolation)
+    assert DIRECT in log and "running egg_info" not in log
+    shutil.rmtree(project / "build")
+    env = {**build_env, "BUILDRS_NO_FAST_PATH": "1"}
+    theirs, log = pip_wheel_logged(project, tmp_path / "theirs", env, isolation)
+    assert DIRECT not in log and "running egg_info" in log
+    assert ours.name == theirs.name
+    assert wheel_entries(ours) == wheel_entries(theirs)
+
+
+@pytest.mark.integration
+def test_the_wheel_installs_with_its_metadata_and_scripts(
+    copy_project: CopyProject, build_env: dict[str, str], fresh_venv: Venv, tmp_path: Path
+) -> None:
+    project = copy_project(CRATES / "richmeta")
+    wheel, _ = pip_wheel_logged(project, tmp_path / "dist", build_env)
+    assert wheel.name.startswith("rich_demo-1.0.0b1-")
+    fresh_venv.pip("install", "-q", "packaging", str(wheel))
+    assert run([str(fresh_venv.bin / "rich-demo")]).stdout == "42\n"
+    code = (
+        "from importlib import metadata as m; d = m.distribution('rich-demo'); "
+        "print(d.metadata['License-Expression'], d.requires[2], "
+        "sorted(d.metadata.get_all('Provides-Extra')), [e.name for e in d.entry_points], "
+        "sorted(str(f) for f in d.files if 'licenses' in str(f)))"
+    )
+    assert fresh_venv.python_run(code).splitlines() == [
+        "MIT OR Apache-2.0 pytest>=8; extra == \"test\" ['docs-extra', 'test'] "
+        "['rich-demo', 'rich-demo-gui', 'basic'] "
+        "['rich_demo-1.0.0b1.dist-info/licenses/LICENSE', "
+        "'rich_demo-1.0.0b1.dist-info/licenses/licenses/apache.txt']"
+    ]
+    imported = "import rich_demo, rich_demo.sub; print(rich_demo.answer())"
+    assert fresh_venv.python_run(imported) == "42\n"
