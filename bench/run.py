@@ -13,10 +13,10 @@ project with its own cargo target directory, in the same run, on the same
 machine, driven the way its users drive it, so the numbers include each tool's
 own overhead on top of cargo:
 
-- wheel builds (release), each tool's own command: `python -m buildrs wheels
-  --no-isolation`, `maturin build`, raw `cargo rustc`, and `pip wheel
-  --no-build-isolation` for setuptools-rust, which has no command of its own;
-  then every packaging tool through `pip wheel --no-build-isolation`;
+- wheel builds (release), each tool's own command: `python -m buildrs wheels`,
+  `maturin build`, raw `cargo rustc`, and `pip wheel --no-build-isolation` for
+  setuptools-rust, which has no command of its own; then every packaging tool
+  through `pip wheel --no-build-isolation`;
 - the edit-rebuild loop (dev profile, in place): `python -m buildrs develop`,
   `setup.py build_rust --inplace` (setuptools-rust), `maturin develop`, and raw
   cargo's own command; "edit -> import" also imports the module in a new process;
@@ -190,8 +190,7 @@ class Bench:
         project, env, out = self.projects[tool], self.tool_env(tool), self.work / tool / "dist"
         python = self.pythons[tool]
         if tool == "buildrs" and not through_pip:
-            argv = [python, "-m", "buildrs", "wheels", "--no-isolation", "-w", str(out), "."]
-            sh(argv, project, env)
+            sh([python, "-m", "buildrs", "wheels", "-w", str(out), "."], project, env)
         elif tool == "cargo":
             argv = ["cargo", "rustc", "--lib", "--release", "--crate-type", "cdylib"]
             sh(
@@ -313,14 +312,15 @@ class Bench:
         return int(result.stderr.strip().splitlines()[-1]) / 1024
 
     def all_pythons(self, tool: str, pythons: list[tuple[str, str]]) -> None:
-        """A release wheel for every CPython: buildrs' `wheels --uv`, `maturin build -i`
-        for each, a loop of `pip wheel` for setuptools-rust (each with build isolation)."""
+        """A release wheel for every CPython: buildrs' `wheels -i` for each (in its own
+        process), `maturin build -i` for each, a loop of `pip wheel` (with build
+        isolation) for setuptools-rust."""
         project, env = self.projects[tool], self.tool_env(tool)
         env = {**env, "PIP_FIND_LINKS": self.find_links, "UV_FIND_LINKS": self.find_links}
         out = self.work / tool / "every"
         exes = [exe for _, exe in pythons]
         if tool == "buildrs":
-            argv = [self.pythons[tool], "-m", "buildrs", "wheels", "--uv", "-w", str(out)]
+            argv = [self.pythons[tool], "-m", "buildrs", "wheels", "-w", str(out)]
             sh([*argv, *(a for exe in exes for a in ("-i", exe))], project, env)
         elif tool == "maturin":
             argv = ["maturin", "build", "--release", "-o", str(out)]

@@ -275,3 +275,60 @@ def test_the_wheel_installs_with_its_metadata_and_scripts(
     ]
     imported = "import rich_demo, rich_demo.sub; print(rich_demo.answer())"
     assert fresh_venv.python_run(imported) == "42\n"
+
+
+PYPY = _python(
+    implementation="pypy",
+    version=(3, 10),
+    ext_suffix=".pypy310-pp73-x86_64-linux-gnu.so",
+    soabi="pypy310-pp73-x86_64-linux-gnu",
+)
+FREE_THREADED = _python(
+    version=(3, 13),
+    ext_suffix=".cpython-313t-x86_64-linux-gnu.so",
+    soabi="cpython-313t-x86_64-linux-gnu",
+    free_threaded=True,
+)
+CPYTHON39 = _python(version=(3, 9), soabi="cpython-39-x86_64-linux-gnu")
+MACOS = _python(
+    ext_suffix=".cpython-312-darwin.so",
+    soabi="cpython-312-darwin",
+    platform="macosx-11.0-arm64",
+    sys_platform="darwin",
+)
+WHEEL_TAGS = [
+    ("abi3", _python(), ("cp39", "abi3", "linux_x86_64")),
+    ("abi3", PYPY, ("pp310", "pypy310_pp73", "linux_x86_64")),
+    ("abi3", FREE_THREADED, ("cp313", "cp313t", "linux_x86_64")),
+    (
+        "namespace",
+        _python(version=(3, 9), soabi="cpython-39-x86_64-linux-gnu"),
+        ("cp39", "cp39", "linux_x86_64"),
+    ),
+    ("binary only", _python(), ("py3", "none", "linux_x86_64")),
+    ("namespace", MACOS, None),
+]
+
+
+@pytest.mark.parametrize(("name", "python", "tag"), WHEEL_TAGS)
+def test_the_wheel_tag_for_another_interpreter(
+    copy_project: CopyProject, name: str, python: Python, tag: tuple[str, str, str] | None
+) -> None:
+    from buildrs.plugin.direct import wheel_tag
+    from buildrs.plugin.replay import wheel_plan
+
+    if name == "binary only":
+        project = copy_project(CRATES / "ffi")
+        pyproject = project / "pyproject.toml"
+        text = pyproject.read_text()
+        start, end = text.index("[[tool.buildrs.ext-modules]]"), text.index("[[tool.buildrs.bins]]")
+        pyproject.write_text(text[:start] + text[end:])
+    else:
+        project = copy_project(COMPAT / "namespace" if name == "namespace" else CRATES / name)
+    found = read_project(project, None, plugins=False)
+    plan = wheel_plan(project, python)
+    if tag is None:
+        with pytest.raises(SetuptoolsNeeded, match="macOS"):
+            wheel_tag(found, plan, python)
+    else:
+        assert wheel_tag(found, plan, python) == tag

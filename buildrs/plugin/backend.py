@@ -209,8 +209,8 @@ def build_wheel(
     root = Path.cwd().resolve()
     with _applied(config_settings) as (ours, rest):
         if not snapshot.eligible(root, rest):
-            result: str = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
-            return result
+            built: str = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
+            return built
         now = snapshot.snapshot(root, "wheel", ours)
         from . import replay
 
@@ -219,17 +219,28 @@ def build_wheel(
             return replayed
         project = _direct(root, rest)
         with recipe.recording():
-            if project is not None:
-                from buildrs.pipeline.interpreter import running
-
-                from .direct import make_wheel
-
-                result = make_wheel(project, Path(wheel_directory), running(), now.epoch).name
+            direct = _build_direct(project, Path(wheel_directory), now.epoch) if project else None
+            if direct is not None:
+                result = direct
             else:
                 with _cargo_started(root, now.epoch):
                     result = _setuptools().build_wheel(wheel_directory, rest, metadata_directory)
         recipe.record_wheel(root, now)
         return result
+
+
+def _build_direct(project: Project, wheel_directory: Path, epoch: str) -> str | None:
+    """The wheel's name, built without setuptools; ``None`` where setuptools must
+    build it after all (the reason is logged)."""
+    from buildrs.pipeline.interpreter import running
+
+    from .direct import make_wheel
+
+    try:
+        return make_wheel(project, wheel_directory, running(), epoch).name
+    except SetuptoolsNeeded as why:
+        log.info("buildrs: setuptools builds this wheel: %s", why)
+        return None
 
 
 def _direct(root: Path, rest: Rest) -> Project | None:

@@ -174,7 +174,8 @@ def cargo_started(root: Path, plan: DistPlan, env: Mapping[str, str]) -> Iterato
 
 def make_wheel(project: Project, wheel_directory: Path, python: Python, epoch: str) -> Path:
     """Build the project's wheel for ``python`` into ``wheel_directory``, dated
-    ``epoch`` unless ``SOURCE_DATE_EPOCH`` says otherwise; the wheel, repaired."""
+    ``epoch`` unless ``SOURCE_DATE_EPOCH`` says otherwise; the wheel, repaired.
+    ``SetuptoolsNeeded`` comes before anything is built."""
     from buildrs.pipeline.locking import hold_project_lock
 
     from . import recipe
@@ -188,8 +189,9 @@ def make_wheel(project: Project, wheel_directory: Path, python: Python, epoch: s
     asked = os.environ.get("SOURCE_DATE_EPOCH") or None
     with dated(epoch):
         plan = wheel_plan(root, python)
+        tag = wheel_tag(project, plan, python)
         with cargo_started(root, plan, {}):
-            wheel, tag, kept = _build(project, wheel_directory, plan, python, asked)
+            wheel, kept = _build(project, wheel_directory, plan, tag, asked)
     recipe.stash(root, wheel, plan, kept.entries, kept.sources, kept.skipped)
     return repair_linux(plan, wheel, tag[2], project.metadata.name)
 
@@ -206,9 +208,9 @@ def _build(
     project: Project,
     wheel_directory: Path,
     plan: DistPlan,
-    python: Python,
+    tag: tuple[str, str, str],
     asked_epoch: str | None,
-) -> tuple[Path, tuple[str, str, str], _Kept]:
+) -> tuple[Path, _Kept]:
     """Build ``plan`` into a tree laid out as the wheel is, check it and zip it."""
     from buildrs.pipeline.build import build
     from buildrs.pipeline.install import Layout
@@ -216,8 +218,7 @@ def _build(
 
     from .wheel import SKIPPED_FILE, check_files
 
-    tag = wheel_tag(project, plan, python)
-    tree = project.root / "build" / "buildrs-wheel" / f"tree-{python.name}"
+    tree = project.root / "build" / "buildrs-wheel" / f"tree-{'-'.join(tag)}"
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
     _stage_python(project, tree)
@@ -249,4 +250,4 @@ def _build(
         else item.regular_path.relative_to(tree).as_posix()
         for item in outcome.installed
     ]
-    return wheel, tag, _Kept(entries, outcome.sources, bool(outcome.skipped))
+    return wheel, _Kept(entries, outcome.sources, bool(outcome.skipped))

@@ -262,6 +262,8 @@ def _buildable_here(project: Path) -> Project | None:
     why = None
     if system["backend_name"] != "buildrs.build_meta" or system["backend_path"]:
         why = "the build backend is not buildrs.build_meta"
+    if sys.platform == "darwin":
+        why = "setuptools reads a macOS wheel's platform from its binaries"
     for text in system["requires"]:
         try:
             req = Requirement(text)
