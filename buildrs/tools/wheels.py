@@ -27,7 +27,7 @@ import os
 import shlex
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,11 +206,7 @@ def build_wheels(
         if here is not None:
             return _build_here(here, interpreters, base, out, environ)
     made: list[Path] = []
-    built: Path | None = None
-    for python in interpreters:
-        target_dir = base / f"buildrs-{python.name}"
-        if built is not None and not target_dir.exists():
-            _seed(target_dir, built)
+    for python, target_dir in _target_dirs(interpreters, base):
         env = {"CARGO_TARGET_DIR": str(target_dir)}
         # Each front end writes into a folder of its own: the wheels in it are its.
         staging = out / f".{python.name}.{os.getpid()}"
@@ -235,9 +231,20 @@ def build_wheels(
                 f"{returncode}):\n{shown}"
             )
         made += [out / name for name in names]
-        built = target_dir
         print(f"{python.name}: {', '.join(names)}", flush=True)
     return made
+
+
+def _target_dirs(interpreters: Sequence[Python], base: Path) -> Iterator[tuple[Python, Path]]:
+    """Each interpreter with its target directory under ``base``; a new one starts as
+    a copy of the one built before it (see ``_seed``)."""
+    built: Path | None = None
+    for python in interpreters:
+        target_dir = base / f"buildrs-{python.name}"
+        if built is not None and not target_dir.exists():
+            _seed(target_dir, built)
+        yield python, target_dir
+        built = target_dir
 
 
 _OURS = ("setuptools", "wheel", "buildrs")
@@ -302,11 +309,7 @@ def _build_here(
 
     epoch = environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(found.root)
     made: list[Path] = []
-    built: Path | None = None
-    for python in interpreters:
-        target_dir = base / f"buildrs-{python.name}"
-        if built is not None and not target_dir.exists():
-            _seed(target_dir, built)
+    for python, target_dir in _target_dirs(interpreters, base):
         saved = os.environ.get("CARGO_TARGET_DIR")
         os.environ["CARGO_TARGET_DIR"] = str(target_dir)
         try:
@@ -317,7 +320,6 @@ def _build_here(
             else:
                 os.environ["CARGO_TARGET_DIR"] = saved
         made.append(wheel)
-        built = target_dir
         print(f"{python.name}: {wheel.name}", flush=True)
     return made
 
