@@ -7,6 +7,7 @@ buildrs does not follow itself goes through setuptools."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -332,3 +333,62 @@ def test_the_wheel_tag_for_another_interpreter(
             wheel_tag(found, plan, python)
     else:
         assert wheel_tag(found, plan, python) == tag
+
+
+def test_a_wheel_already_holding_the_files_is_left_as_it_is(tmp_path: Path) -> None:
+    from buildrs.pipeline.wheelfile import write_wheel
+
+    tree = tmp_path / "tree"
+    (tree / "pkg").mkdir(parents=True)
+    (tree / "demo-1.dist-info").mkdir()
+    (tree / "pkg" / "__init__.py").write_text("X = 1\n")
+    (tree / "demo-1.dist-info" / "METADATA").write_text("Name: demo\n")
+    wheel = tmp_path / "demo-1-py3-none-any.whl"
+
+    def rewritten(epoch: int) -> bool:
+        """Whether ``write_wheel`` wrote the wheel anew (it was marked old before)."""
+        if wheel.exists():
+            os.utime(wheel, (1000, 1000))
+        write_wheel(tree, wheel, "demo-1.dist-info", epoch)
+        return wheel.stat().st_mtime != 1000
+
+    assert rewritten(0)
+    assert not rewritten(0)
+    # Any change in a file, its mode or the date makes a new wheel.
+    (tree / "pkg" / "__init__.py").write_text("X = 2\n")
+    assert rewritten(0)
+    (tree / "pkg" / "__init__.py").chmod(0o755)
+    assert rewritten(0)
+    assert rewritten(1_700_000_000)
+    assert not rewritten(1_700_000_000)
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        assert [i.filename for i in archive.infolist()] == [
+            "pkg/__init__.py",
+            "demo-1.dist-info/METADATA",
+            "demo-1.dist-info/RECORD",
+        ]
+        assert archive.read("pkg/__init__.py") == b"X = 2\n"
+        assert archive.getinfo("pkg/__init__.py").date_time == (2023, 11, 14, 22, 13, 20)
+
+
+BUILD_REQUIREMENTS = [
+    ("setuptools>=70", None),
+    ("wheel", None),
+    ("buildrs", None),
+    ("buildrs>=0.1; python_version >= '3.9'", None),
+    ("BuildRS >= 0.1", None),
+    ("buildrs>=99", "[build-system] asks for buildrs>=99"),
+    ("setuptools-rust", "[build-system] asks for setuptools-rust"),
+    ("cffi>=1.0", "[build-system] asks for cffi>=1.0"),
+]
+
+
+@pytest.mark.parametrize(("requirement", "why"), BUILD_REQUIREMENTS)
+def test_which_build_requirements_this_process_stands_for(
+    requirement: str, why: str | None
+) -> None:
+    from buildrs.tools.wheels import _not_ours
+
+    assert _not_ours(requirement) == why

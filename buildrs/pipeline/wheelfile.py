@@ -55,32 +55,56 @@ def _files(tree: Path) -> list[tuple[Path, str]]:
     return first + sorted(deferred, key=lambda item: (str(item[0]), item[1]))
 
 
+def _zip_info(arcname: str, date: tuple[int, ...], mode: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(arcname, date_time=date)  # type: ignore[arg-type]
+    info.external_attr = (stat.S_IMODE(mode) | stat.S_IFMT(mode)) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _holds(wheel: Path, infos: list[zipfile.ZipInfo], record: str) -> bool:
+    """Whether ``wheel`` is already made of ``infos`` (names, dates, modes, in order) and
+    has the RECORD ``record``, whose hashes name every file's contents."""
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            found = archive.infolist()
+            same = [(i.filename, i.date_time, i.external_attr, i.compress_type) for i in found]
+            wanted = [(i.filename, i.date_time, i.external_attr, i.compress_type) for i in infos]
+            return same == wanted and archive.read(found[-1]).decode("utf-8") == record
+    except (OSError, zipfile.BadZipFile, IndexError, UnicodeDecodeError):
+        return False
+
+
 def write_wheel(tree: Path, wheel: Path, dist_info: str, epoch: int) -> None:
-    """Zip ``tree`` into ``wheel`` with a RECORD in ``dist_info``, atomically."""
+    """Zip ``tree`` into ``wheel`` with a RECORD in ``dist_info``, atomically. A wheel
+    already there with the same files is left as it is (compressing the modules
+    again is most of the work)."""
     date = time.gmtime(max(epoch, ZIP_EPOCH))[:6]
-    record = f"{dist_info}/RECORD"
+    record_name = f"{dist_info}/RECORD"
+    infos: list[zipfile.ZipInfo] = []
+    contents: list[bytes] = []
     rows: list[tuple[str, str, str]] = []
+    for path, arcname in _files(tree):
+        if arcname == record_name:
+            continue
+        data = path.read_bytes()
+        infos.append(_zip_info(arcname, date, path.stat().st_mode))
+        contents.append(data)
+        rows.append((arcname, record_digest(data), str(len(data))))
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n")
+    writer.writerows([*rows, (record_name, "", "")])
+    record = text.getvalue()
+    infos.append(_zip_info(record_name, date, 0o664 | stat.S_IFREG))
+    contents.append(record.encode("utf-8"))
+    if _holds(wheel, infos, record):
+        return
     temp = wheel.with_name(f".{wheel.name}.{os.getpid()}.tmp")
     wheel.parent.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            for path, arcname in _files(tree):
-                if arcname == record:
-                    continue
-                data = path.read_bytes()
-                mode = path.stat().st_mode
-                info = zipfile.ZipInfo(arcname, date_time=date)
-                info.external_attr = (stat.S_IMODE(mode) | stat.S_IFMT(mode)) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
+            for info, data in zip(infos, contents):
                 archive.writestr(info, data)
-                rows.append((arcname, record_digest(data), str(len(data))))
-            text = io.StringIO()
-            writer = csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n")
-            writer.writerows([*rows, (record, "", "")])
-            info = zipfile.ZipInfo(record, date_time=date)
-            info.external_attr = (0o664 | stat.S_IFREG) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, text.getvalue().encode("utf-8"))
         os.replace(temp, wheel)
     finally:
         temp.unlink(missing_ok=True)

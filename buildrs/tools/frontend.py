@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["DEFAULT_BACKEND", "DEFAULT_REQUIRES", "build", "build_here", "unmet"]
+__all__ = ["DEFAULT_BACKEND", "DEFAULT_REQUIRES", "build", "build_here", "checked", "unmet"]
 
 # PEP 517 and 518: a project without [build-system] is built with setuptools.
 DEFAULT_BACKEND = "setuptools.build_meta:__legacy__"
@@ -118,7 +118,7 @@ def _environment_stamp() -> list[Any]:
     return stamp
 
 
-def _checked(requirements: Sequence[str], cache: str | None) -> list[list[str]]:
+def checked(requirements: Sequence[str], cache: str | None) -> list[list[str]]:
     """``unmet(requirements)``, skipped where this environment has not changed since
     the same requirements were last found met (the answer is kept in ``cache``)."""
     key = [sorted(requirements), _environment_stamp()]
@@ -167,13 +167,13 @@ def build(
     or ``{"unmet": [...], "from": where}`` when a requirement is not installed.
     ``cache`` is the file that keeps the requirements found met."""
     os.chdir(project)
-    missing = _checked(requires, cache)
+    missing = checked(requires, cache)
     if missing:
         return {"unmet": missing, "from": "[build-system] requires"}
     backend = _backend(backend_name, backend_path)
     asked = getattr(backend, "get_requires_for_build_wheel", None)
     if asked is not None:
-        missing = _checked(asked(config_settings), cache)
+        missing = checked(asked(config_settings), cache)
         if missing:
             return {"unmet": missing, "from": f"{backend_name}'s get_requires_for_build_wheel"}
     return {"wheel": backend.build_wheel(out, config_settings)}

