@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,11 @@ def test_the_metadata_is_what_setuptools_writes(tmp_path: Path, table: str) -> N
 SETUPTOOLS_BUILDS: dict[str, tuple[dict[str, str], str]] = {
     "setup.py": ({"setup.py": "from setuptools import setup\nsetup()\n"}, "not declared wholly"),
     "MANIFEST.in": ({"MANIFEST.in": "include *.txt\n"}, "MANIFEST.in"),
+    "setup.cfg": ({"setup.cfg": "[metadata]\nname = demo\n"}, "not declared wholly"),
+    "an sdist's setup.cfg with a tag": (
+        {"setup.cfg": "[egg_info]\ntag_build = .dev1\ntag_date = 0\n"},
+        "not declared wholly",
+    ),
     "dynamic": ({"project": 'dynamic = ["version"]'}, "dynamic lists fields"),
     "a key buildrs does not write": ({"project": 'import-names = ["pkg"]'}, "import-names"),
     "packages.find": (
@@ -147,6 +153,16 @@ def test_what_buildrs_leaves_to_setuptools(
         (tmp_path / name).write_text(content)
     with pytest.raises(SetuptoolsNeeded, match=reason):
         read_project(tmp_path, None)
+
+
+def test_the_setup_cfg_of_an_sdist_changes_nothing(tmp_path: Path) -> None:
+    table = f'[project]\nname = "d"\nversion = "1"\n[tool.buildrs]\n{TARGET}'
+    (tmp_path / "pyproject.toml").write_text(table)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    # What setuptools' sdist writes: an [egg_info] section with no tag.
+    (tmp_path / "setup.cfg").write_text("[egg_info]\ntag_build = \ntag_date = 0\n\n")
+    assert read_project(tmp_path, None).metadata.version == "1"
 
 
 def test_a_setuptools_plugin_installed_leaves_the_wheel_to_setuptools(
@@ -392,3 +408,24 @@ def test_which_build_requirements_this_process_stands_for(
     from buildrs.tools.wheels import _not_ours
 
     assert _not_ours(requirement) == why
+
+
+@pytest.mark.integration
+def test_a_wheel_built_from_the_sdist_is_built_without_setuptools_too(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``python -m build``: the sdist first (setuptools writes a setup.cfg holding only
+    ``[egg_info]`` into it, and the project's egg-info), then the wheel from it."""
+    project = copy_project(CRATES / "richmeta")
+    argv = [sys.executable, "-m", "build", "--outdir", str(tmp_path / "dist"), str(project)]
+    result = run([*argv, "-v"], env=build_env)
+    (sdist,) = (tmp_path / "dist").glob("*.tar.gz")
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    assert DIRECT in result.stdout + result.stderr
+    unpacked = tmp_path / "unpacked"
+    shutil.unpack_archive(sdist, unpacked)
+    (tree,) = unpacked.iterdir()
+    assert (tree / "setup.cfg").read_text().startswith("[egg_info]")
+    env = {**build_env, "BUILDRS_NO_FAST_PATH": "1"}
+    theirs, _ = pip_wheel_logged(tree, tmp_path / "theirs", env)
+    assert wheel_entries(wheel) == wheel_entries(theirs)

@@ -21,7 +21,6 @@ and ``replay``). setuptools is imported only when it runs.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -46,8 +45,6 @@ __all__ = [
     "prepare_metadata_for_build_editable",
     "prepare_metadata_for_build_wheel",
 ]
-
-log = logging.getLogger("buildrs")
 
 ConfigSettings = Union[Mapping[str, Union[str, list[str], None]], None]
 Rest = Union[dict[str, Any], None]
@@ -217,7 +214,7 @@ def build_wheel(
         replayed = replay.replay_wheel(root, Path(wheel_directory), now)
         if replayed is not None:
             return replayed
-        project = _direct(root, rest)
+        project = _direct(root, rest, say=True)
         with recipe.recording():
             direct = _build_direct(project, Path(wheel_directory), now.epoch) if project else None
             if direct is not None:
@@ -239,20 +236,26 @@ def _build_direct(project: Project, wheel_directory: Path, epoch: str) -> str | 
     try:
         return make_wheel(project, wheel_directory, running(), epoch).name
     except SetuptoolsNeeded as why:
-        log.info("buildrs: setuptools builds this wheel: %s", why)
+        _say_setuptools(why)
         return None
 
 
-def _direct(root: Path, rest: Rest) -> Project | None:
+def _direct(root: Path, rest: Rest, say: bool = False) -> Project | None:
     """The project, when buildrs builds its wheel without setuptools (see ``direct``);
-    ``None`` where setuptools builds it (the reason is logged)."""
+    ``None`` where setuptools builds it (``say``: and say why)."""
     from .direct import read_project
 
     try:
         return read_project(root, rest)
     except SetuptoolsNeeded as why:
-        log.info("buildrs: setuptools builds this wheel: %s", why)
+        if say:
+            _say_setuptools(why)
         return None
+
+
+def _say_setuptools(why: SetuptoolsNeeded) -> None:
+    # On stderr, which pip shows with -v: setuptools sets up logging only later.
+    print(f"buildrs: setuptools builds this wheel: {why}", file=sys.stderr)
 
 
 @contextmanager

@@ -136,20 +136,6 @@ def _stage_python(project: Project, tree: Path) -> None:
             target.chmod(target.stat().st_mode | stat.S_IWRITE)
 
 
-def _sbom(project: Project, plan: DistPlan, folder: Path, asked_epoch: str | None) -> None:
-    from buildrs.pipeline import cargo
-    from buildrs.pipeline.sbom import compiled_crates, sbom_json
-
-    name, version = project.metadata.name, project.metadata.version
-    crates = compiled_crates(plan.invocations, cargo.find_cargo(), project.root)
-    cache = project.root / "build" / "buildrs-sbom"
-    text = sbom_json(name, version, crates, asked_epoch, cache)
-    target = folder / "sboms" / f"{name.replace('-', '_')}.cdx.json"
-    target.parent.mkdir(exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    log.info("buildrs: SBOM of %d crates in %s", len(crates), target.name)
-
-
 @contextmanager
 def cargo_started(root: Path, plan: DistPlan, env: Mapping[str, str]) -> Iterator[None]:
     """cargo compiling ``plan`` (and reading the crate graph for its SBOM) from now on,
@@ -216,7 +202,7 @@ def _build(
     from buildrs.pipeline.install import Layout
     from buildrs.pipeline.wheelfile import wheel_metadata, write_wheel
 
-    from .wheel import SKIPPED_FILE, check_files
+    from .wheel import check_files, write_sbom, write_skipped
 
     tree = project.root / "build" / "buildrs-wheel" / f"tree-{'-'.join(tag)}"
     shutil.rmtree(tree, ignore_errors=True)
@@ -230,13 +216,9 @@ def _build(
     )
     outcome = build(plan, project_dir=project.root, layout=layout)
     dist_info = write_metadata(project, tree)
-    if plan.settings.sbom and plan.invocations:
-        _sbom(project, plan, tree / dist_info, asked_epoch)
-    if outcome.skipped:
-        lines = "".join(f"{line}\n" for line in outcome.skipped)
-        (tree / dist_info / SKIPPED_FILE).write_text(
-            f"Optional Rust targets that failed to build:\n{lines}", encoding="utf-8"
-        )
+    meta = project.metadata
+    write_sbom(plan, meta.name, meta.version, project.root, tree / dist_info, asked_epoch)
+    write_skipped(tree / dist_info, outcome.skipped)
     files = [p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()]
     check_files(plan, files, tag, data_dir, (tree, files))
     generator = f"buildrs ({__version__})"

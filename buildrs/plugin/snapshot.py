@@ -189,10 +189,11 @@ class Snapshot(NamedTuple):
 
 
 def eligible(root: Path, rest: Mapping[str, object] | None) -> bool:
-    """Whether setuptools' part of a wheel can be known from the files alone."""
+    """Whether setuptools' part of a wheel can be known from the files alone: the
+    project is declared wholly in pyproject.toml, with ``[tool.buildrs]``."""
     if rest or not fastpath.enabled(os.environ):
         return False
-    if (root / "setup.py").exists() or (root / "setup.cfg").exists():
+    if (root / "setup.py").exists() or not _inert_setup_cfg(root / "setup.cfg"):
         return False
     if sys.version_info >= (3, 11):
         import tomllib
@@ -204,6 +205,27 @@ def eligible(root: Path, rest: Mapping[str, object] | None) -> bool:
     except (OSError, ValueError):  # the setuptools path reports it
         return False
     return isinstance(tool, dict) and "buildrs" in tool and "distutils" not in tool
+
+
+def _inert_setup_cfg(path: Path) -> bool:
+    """Whether ``path`` is missing, or is the setup.cfg setuptools writes into every
+    sdist (``[egg_info]`` with no tag): a wheel built from an sdist, as ``python -m
+    build`` builds it, is then built as one from the project."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return True
+    except (OSError, UnicodeDecodeError):
+        return False
+    import configparser
+
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return False
+    sections = {name: dict(parser[name]) for name in parser.sections()}
+    return sections == {"egg_info": {"tag_build": "", "tag_date": "0"}}
 
 
 _ZIP_EPOCH = "315532800"  # 1980-01-01, the earliest date a zip entry can hold

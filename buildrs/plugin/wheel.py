@@ -24,7 +24,15 @@ from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_file
 from .distribution import dist_plan, project_dir, rust_targets
 from .snapshot import source_date_epoch
 
-__all__ = ["SKIPPED_FILE", "WheelTagError", "check_files", "make_bdist_wheel", "repair_linux"]
+__all__ = [
+    "SKIPPED_FILE",
+    "WheelTagError",
+    "check_files",
+    "make_bdist_wheel",
+    "repair_linux",
+    "write_sbom",
+    "write_skipped",
+]
 
 
 log = logging.getLogger("buildrs")
@@ -70,6 +78,34 @@ def _wheel_files(root: Path) -> list[str]:
 
 SKIPPED_FILE = "buildrs-skipped.txt"
 """In a wheel's .dist-info: the optional targets that failed to build, and why."""
+
+
+def write_skipped(dist_info: Path, skipped: Sequence[str]) -> None:
+    """Name the optional targets that failed in the wheel (pip hides a successful
+    build's output: say it where it can be read later)."""
+    if skipped:
+        lines = "".join(f"{line}\n" for line in skipped)
+        (dist_info / SKIPPED_FILE).write_text(
+            f"Optional Rust targets that failed to build:\n{lines}", encoding="utf-8"
+        )
+
+
+def write_sbom(
+    plan: DistPlan, name: str, version: str, root: Path, dist_info: Path, epoch: str | None
+) -> None:
+    """``sboms/<dist>.cdx.json`` in the wheel's ``.dist-info`` (PEP 770), unless the
+    settings leave it out; ``epoch``: the ``SOURCE_DATE_EPOCH`` the user gave."""
+    if not plan.settings.sbom or not plan.invocations:
+        return
+    from buildrs.pipeline import cargo
+    from buildrs.pipeline.sbom import compiled_crates, sbom_json
+
+    crates = compiled_crates(plan.invocations, cargo.find_cargo(), root)
+    text = sbom_json(name, version, crates, epoch, root / "build" / "buildrs-sbom")
+    target = dist_info / "sboms" / f"{name.replace('-', '_')}.cdx.json"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    log.info("buildrs: SBOM of %d crates in %s", len(crates), target.name)
 
 
 class _RustWheel:
@@ -167,37 +203,17 @@ class _RustWheel:
         files = _wheel_files(root)
         check_files(plan, files, self.get_tag(), data_dir, (root, files))
 
-    def _write_sbom(self, plan: DistPlan, dist_info: Path) -> None:
-        """``sboms/<dist>.cdx.json`` in the wheel's ``.dist-info`` (PEP 770)."""
-        from buildrs.pipeline import cargo
-        from buildrs.pipeline.sbom import compiled_crates, sbom_json
-
-        name, version = self.distribution.get_name(), self.distribution.get_version()
-        crates = compiled_crates(
-            plan.invocations, cargo.find_cargo(), project_dir(self.distribution)
-        )
-        epoch = getattr(self, "_asked_epoch", None)
-        cache = project_dir(self.distribution) / "build" / "buildrs-sbom"
-        text = sbom_json(name, version, crates, epoch, cache)
-        target = dist_info / "sboms" / f"{name.replace('-', '_')}.cdx.json"
-        target.parent.mkdir(exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        log.info("buildrs: SBOM of %d crates in %s", len(crates), target.name)
-
     def write_wheelfile(self, wheelfile_base: str, *args: Any, **kwargs: Any) -> None:
         plan = self._plan() if getattr(self, "_buildrs_check", False) else None
         if plan is not None:
             self._check(plan)
-        if plan is not None and plan.settings.sbom:
-            self._write_sbom(plan, Path(wheelfile_base))
-        built = self.distribution.get_command_obj("build_rust", create=False)
-        skipped = getattr(built, "skipped", []) if plan is not None else []
-        if skipped:
-            # pip hides a successful build's output: say it where it can be read later.
-            lines = "".join(f"{line}\n" for line in skipped)
-            Path(wheelfile_base, SKIPPED_FILE).write_text(
-                f"Optional Rust targets that failed to build:\n{lines}", encoding="utf-8"
+            dist_info, dist = Path(wheelfile_base), self.distribution
+            epoch = getattr(self, "_asked_epoch", None)
+            write_sbom(
+                plan, dist.get_name(), dist.get_version(), project_dir(dist), dist_info, epoch
             )
+            built = dist.get_command_obj("build_rust", create=False)
+            write_skipped(dist_info, getattr(built, "skipped", []))
         super().write_wheelfile(wheelfile_base, *args, **kwargs)  # type: ignore[misc]
 
 

@@ -78,10 +78,11 @@ def _add_wheels(commands: Any) -> None:
     wheels = commands.add_parser(
         "wheels",
         help="build the project's wheel for each Python given (one abi3 wheel where it is one)",
-        description="Build one wheel per interpreter, each with its own pip and build "
-        "isolation, each with a target directory of its own under the usual one, so a "
-        "second run recompiles nothing. Where every module is built for the stable ABI, "
-        "one wheel is built.",
+        description="Build one wheel per interpreter, each with a target directory of its "
+        "own under the usual one, so a second run recompiles nothing: all in this process "
+        "where buildrs writes the wheels without setuptools, otherwise each with its own "
+        "pip and build isolation. Where every module is built for the stable ABI, one "
+        "wheel is built.",
     )
     wheels.add_argument("path", nargs="?", default=".", help="default: .")
     wheels.add_argument(

@@ -1,18 +1,22 @@
 """``python -m buildrs wheels``: the release wheels of a project, one per Python.
 
-Each interpreter builds its own wheel with its own pip, with build isolation, as
-a user's ``pip wheel`` would (or with ``uv build``, whose isolated environments
-come from its cache). pyo3's build changes with the interpreter it is
-configured for, and cargo keeps one build of a crate per target directory, so
+Where buildrs writes the project's wheel itself (``plugin.direct``) and the build
+environment would hold nothing but what this process has, every wheel is built in
+this process: each interpreter is only asked for its sysconfig
+(``interpreter.probe``), and no build environment is made (``_buildable_here``).
+Otherwise each interpreter builds its own wheel with its own pip, with build
+isolation, as a user's ``pip wheel`` would (or with ``uv build``, whose isolated
+environments come from its cache). pyo3's build changes with the interpreter it
+is configured for, and cargo keeps one build of a crate per target directory, so
 each interpreter gets a target directory of its own under the usual one
 (``buildrs-cpython3.11``...): running the command again recompiles nothing for
 any of them. A new interpreter's directory starts as a copy of the one built
-before it, so only pyo3 and the crates above it compile again; and the backend
-takes each wheel's Python part from the one built before it where the build
-environments allow (see ``buildrs.plugin.replay``), so setuptools runs once for all
-the interpreters whose build environments hold the same setuptools. Where
-every module of the project is built for the stable ABI, one wheel serves every
-CPython and only the first interpreter builds it.
+before it, so only pyo3 and the crates above it compile again; and on
+setuptools' path the backend takes each wheel's Python part from the one built
+before it where the build environments allow (see ``buildrs.plugin.replay``), so
+setuptools runs once for all the interpreters whose build environments hold the
+same setuptools. Where every module of the project is built for the stable ABI,
+one wheel serves every CPython and only the first interpreter builds it.
 
 With ``no_isolation``, each interpreter builds in its own environment, which must
 hold the build requirements (``buildrs.tools.frontend`` checks them and names
