@@ -149,7 +149,13 @@ def _license(root: Path, table: Mapping[str, Any]) -> tuple[str | None, str | No
     if value is None:
         return None, None
     if isinstance(value, str):
-        from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+        try:
+            from packaging.licenses import (
+                InvalidLicenseExpression,
+                canonicalize_license_expression,
+            )
+        except ImportError:  # packaging < 24.2
+            raise _need("license is an expression, which needs packaging 24.2") from None
 
         classifiers = _strings(table, "classifiers")
         if any(c.startswith("License :: ") for c in classifiers):

@@ -214,10 +214,12 @@ def _build(
         scripts_dir=tree / data_dir / "scripts",
         package_dir=lambda package: project.root / project.python.source_dir(package),
     )
-    outcome = build(plan, project_dir=project.root, layout=layout)
+    # All that does not wait for cargo is done while it compiles: the SBOM's crate
+    # graph comes from cargo metadata, not from what the build makes.
     dist_info = write_metadata(project, tree)
     meta = project.metadata
     write_sbom(plan, meta.name, meta.version, project.root, tree / dist_info, asked_epoch)
+    outcome = build(plan, project_dir=project.root, layout=layout)
     write_skipped(tree / dist_info, outcome.skipped)
     files = [p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()]
     check_files(plan, files, tag, data_dir, (tree, files))
