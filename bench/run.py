@@ -24,7 +24,7 @@ own overhead on top of cargo:
   build isolation), counting how often pyo3 is compiled.
 
 Tables show wall seconds (median of the repeats, taken round by round across the
-tools) and the ratio to buildrs.
+tools, each round starting with the next tool) and the ratio to buildrs.
 """
 
 from __future__ import annotations
@@ -488,11 +488,13 @@ def measure(
     repeats: int,
     tools: tuple[str, ...] = TOOLS,
 ) -> dict[str, float]:
-    # Round by round, every tool once per round: what drifts on the machine over a
-    # scenario falls on every tool alike.
+    # Round by round, every tool once per round, each round starting with the next
+    # tool: what drifts on the machine over a scenario, and what the place in a round
+    # costs, falls on every tool alike.
     samples: dict[str, list[float]] = {tool: [] for tool in tools}
-    for _ in range(repeats):
-        for tool in tools:
+    for round_number in range(repeats):
+        shift = round_number % len(tools)
+        for tool in (*tools[shift:], *tools[:shift]):
             if before is not None:
                 before(tool)
             samples[tool].append(timed(lambda tool=tool: action(tool)))

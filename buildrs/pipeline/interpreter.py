@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "abi_tag",
     "find",
     "find_all",
+    "find_each",
     "interpreter_tag",
     "platform_tag",
     "probe",
@@ -187,6 +188,21 @@ def find(name: str) -> Python:
     return probe(found)
 
 
+def find_each(names: Sequence[str]) -> list[Python | ConfigError]:
+    """``find`` for each of ``names``, the probes run side by side: each interpreter,
+    or the error that says why ``name`` is not one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def found(name: str) -> Python | ConfigError:
+        try:
+            return find(name)
+        except ConfigError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(found, names))
+
+
 def find_all(environ: Mapping[str, str]) -> list[Python]:
     """Every CPython 3.9+ and PyPy on PATH and among pyenv's, one of each name
     (``cpython3.12``), sorted by implementation and version."""
@@ -205,10 +221,8 @@ def find_all(environ: Mapping[str, str]) -> list[Python]:
     if pyenv.is_dir():
         names += sorted(str(p) for p in pyenv.glob("*/bin/python3.*") if re.search(r"\d$", p.name))
     found: dict[str, Python] = {}
-    for name in names:
-        try:
-            candidate = find(name)
-        except ConfigError:
+    for candidate in find_each(names):
+        if isinstance(candidate, ConfigError):
             continue
         if candidate.implementation == "cpython" and candidate.version < (3, 9):
             continue

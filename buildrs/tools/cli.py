@@ -274,11 +274,15 @@ def _develop(args: argparse.Namespace) -> int:
 def _wheels(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from buildrs.pipeline.interpreter import find, find_all
+    from buildrs.pipeline.interpreter import find, find_all, find_each
 
     from .wheels import build_wheels, find_uv
 
-    chosen = [find(name) for name in args.interpreter]
+    chosen = []
+    for found in find_each(args.interpreter):
+        if isinstance(found, BuildrsError):
+            raise found
+        chosen.append(found)
     if args.find_interpreters:
         named = {i.name for i in chosen}
         chosen += [i for i in find_all(os.environ) if i.name not in named]
