@@ -80,7 +80,6 @@ def _project(tmp_path: Path, table: str) -> Path:
 
 def _setuptools_metadata(project: Path) -> tuple[str, str]:
     """METADATA and entry_points.txt as setuptools writes them for ``project``."""
-    import os
     import warnings
 
     from setuptools import _entry_points  # type: ignore[attr-defined]
@@ -142,12 +141,8 @@ SETUPTOOLS_BUILDS: dict[str, tuple[dict[str, str], str]] = {
 def test_what_buildrs_leaves_to_setuptools(
     tmp_path: Path, files: dict[str, str], reason: str
 ) -> None:
-    project_lines = f'name = "demo"\nversion = "1"\n{files.pop("project", "")}\n'
-    text = f"[project]\n{project_lines}\n{TARGET.replace('[[', '[[tool.buildrs.', 1)}"
-    text = text.replace("[[tool.buildrs.tool.buildrs.", "[[tool.buildrs.")
-    (tmp_path / "pyproject.toml").write_text(text + "\n" + files.pop("tool", ""))
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
+    files = dict(files)
+    _package(tmp_path, files.pop("project", ""), files.pop("tool", ""))
     (tmp_path / "README.adoc").write_text("= Demo\n")
     for name, content in files.items():
         (tmp_path / name).write_text(content)
@@ -155,11 +150,19 @@ def test_what_buildrs_leaves_to_setuptools(
         read_project(tmp_path, None)
 
 
+def _package(root: Path, project: str = "", tool: str = "") -> Path:
+    """A project of one package, ``pkg``, with ``project`` added to its ``[project]``
+    table and ``tool`` to its pyproject.toml."""
+    table = f'[project]\nname = "demo"\nversion = "1"\n{project}\n[tool.buildrs]\n{TARGET}'
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f"{table}\n{tool}")
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    return root
+
+
 def test_the_setup_cfg_of_an_sdist_changes_nothing(tmp_path: Path) -> None:
-    table = f'[project]\nname = "d"\nversion = "1"\n[tool.buildrs]\n{TARGET}'
-    (tmp_path / "pyproject.toml").write_text(table)
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_text("")
+    _package(tmp_path)
     # What setuptools' sdist writes: an [egg_info] section with no tag.
     (tmp_path / "setup.cfg").write_text("[egg_info]\ntag_build = \ntag_date = 0\n\n")
     assert read_project(tmp_path, None).metadata.version == "1"
@@ -168,13 +171,7 @@ def test_the_setup_cfg_of_an_sdist_changes_nothing(tmp_path: Path) -> None:
 def test_a_setuptools_plugin_installed_leaves_the_wheel_to_setuptools(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    (project / "pyproject.toml").write_text(
-        f'[project]\nname = "d"\nversion = "1"\n[tool.buildrs]\n{TARGET}'
-    )
-    (project / "pkg").mkdir()
-    (project / "pkg" / "__init__.py").write_text("")
+    project = _package(tmp_path / "project")
     assert read_project(project, None).python.top_level == ("pkg",)
     # A distribution that plugs into setuptools (as setuptools-scm's file finders do).
     site = tmp_path / "site"
