@@ -29,6 +29,7 @@ __all__ = [
     "find_all",
     "find_each",
     "interpreter_tag",
+    "is_running",
     "platform_tag",
     "probe",
     "running",
@@ -174,18 +175,24 @@ def platform_tag(python: Python) -> str:
     return found.lower().replace("-", "_").replace(".", "_").replace(" ", "_")
 
 
+def is_running(path: str) -> bool:
+    """Whether ``path`` is the interpreter running buildrs, by its path (a virtual
+    environment's python links to another whose packages differ)."""
+    import os
+    import sys
+
+    return os.path.abspath(path) == os.path.abspath(sys.executable)
+
+
 def find(name: str) -> Python:
     """The interpreter ``name`` (a path, or a command on PATH), as it says it is."""
     import os
     import shutil
-    import sys
 
     found = shutil.which(name) or (name if os.path.isfile(name) else None)
     if found is None:
         raise ConfigError(f"there is no interpreter {name!r} on PATH")
-    if os.path.abspath(found) == os.path.abspath(sys.executable):
-        return running()
-    return probe(found)
+    return running() if is_running(found) else probe(found)
 
 
 def find_each(names: Sequence[str]) -> list[Python | ConfigError]:

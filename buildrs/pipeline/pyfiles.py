@@ -28,7 +28,7 @@ from buildrs.errors import SetuptoolsNeeded
 
 from .packages import find_package_roots
 
-__all__ = ["PythonFiles", "python_files"]
+__all__ = ["LAYOUT_KEYS", "PythonFiles", "default_packages", "python_files"]
 
 _KNOWN = {
     "packages",
@@ -40,6 +40,9 @@ _KNOWN = {
     "zip-safe",
 }
 _IMPLICIT_DATA = ("*.pyi", "py.typed")
+LAYOUT_KEYS = ("packages", "py-modules", "package-dir")
+"""The ``[tool.setuptools]`` keys that say where the Python code is; without them,
+buildrs chooses (``default_packages``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ def _need(reason: str) -> SetuptoolsNeeded:
     return SetuptoolsNeeded(f"[tool.setuptools] {reason}")
 
 
+_ALWAYS_EXCLUDED = ("ez_setup", "*__pycache__")
+
+
 def _find(where: Path, include: Iterable[str], namespace: bool) -> Iterator[str]:
     """setuptools' ``find_packages`` (``find_namespace_packages`` with ``namespace``)."""
     patterns = list(include)
@@ -73,9 +79,23 @@ def _find(where: Path, include: Iterable[str], namespace: bool) -> Iterator[str]
             package = os.path.relpath(full, where).replace(os.path.sep, ".")
             if "." in name or not (namespace or os.path.isfile(os.path.join(full, "__init__.py"))):
                 continue
-            if any(fnmatch.fnmatchcase(package, pattern) for pattern in patterns):
+            wanted = any(fnmatch.fnmatchcase(package, pattern) for pattern in patterns)
+            if wanted and not any(fnmatch.fnmatchcase(package, p) for p in _ALWAYS_EXCLUDED):
                 yield package
             dirs.append(name)
+
+
+def default_packages(root: Path, holders: Iterable[str]) -> tuple[list[str], dict[str, str]]:
+    """The packages buildrs chooses when ``[tool.setuptools]`` does not say: those that
+    hold the targets (``holders``), found under python/, the project root, src/ or
+    py/ (``packages.find_package_roots``), with their subpackages; and the
+    package-dir mapping that points there."""
+    found = find_package_roots(root, holders)
+    packages: set[str] = set()
+    for top, namespace in found.tops.items():
+        packages.update(_find(root / (found.base or "."), [top, f"{top}.*"], namespace))
+    mapping = {"": found.base} if found.base is not None and found.base != "." else {}
+    return sorted(packages), mapping
 
 
 def _package_dir(mapping: Mapping[str, str], package: str) -> str:
@@ -97,14 +117,9 @@ def _layout(
     root: Path, table: Mapping[str, Any], holders: Iterable[str]
 ) -> tuple[list[str], list[str], dict[str, str]]:
     """Packages, top-level modules and the package-dir mapping."""
-    given = {key for key in ("packages", "py-modules", "package-dir") if key in table}
-    if not given:  # buildrs chooses (see hooks._default_packages)
-        found = find_package_roots(root, holders)
-        packages: set[str] = set()
-        for top, namespace in found.tops.items():
-            packages.update(_find(root / (found.base or "."), [top, f"{top}.*"], namespace))
-        mapping = {"": found.base} if found.base not in (None, ".") else {}
-        return sorted(packages), [], {k: v for k, v in mapping.items() if v is not None}
+    if not any(key in table for key in LAYOUT_KEYS):
+        packages, chosen = default_packages(root, holders)
+        return packages, [], chosen
     listed = table.get("packages")
     if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
         raise _need("packages is not a list of package names (packages.find is left to setuptools)")

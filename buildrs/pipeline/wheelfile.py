@@ -17,9 +17,10 @@ import os
 import stat
 import time
 import zipfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["ZIP_EPOCH", "record_digest", "wheel_metadata", "write_wheel"]
+__all__ = ["ZIP_EPOCH", "record_digest", "record_text", "wheel_metadata", "write_wheel"]
 
 ZIP_EPOCH = 315532800
 """1980-01-01, the earliest date a zip entry can hold."""
@@ -29,6 +30,14 @@ def record_digest(data: bytes) -> str:
     """A file's hash as RECORD holds it: ``sha256=<urlsafe base64, unpadded>``."""
     encoded = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
     return f"sha256={encoded.decode('ascii')}"
+
+
+def record_text(rows: Iterable[Sequence[str]]) -> str:
+    """RECORD's text for ``rows`` (path, hash, size), written as the wheel package
+    writes it."""
+    text = io.StringIO()
+    csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n").writerows(rows)
+    return text.getvalue()
 
 
 def wheel_metadata(tag: tuple[str, str, str], generator: str) -> str:
@@ -91,10 +100,7 @@ def write_wheel(tree: Path, wheel: Path, dist_info: str, epoch: int) -> None:
         infos.append(_zip_info(arcname, date, path.stat().st_mode))
         contents.append(data)
         rows.append((arcname, record_digest(data), str(len(data))))
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n")
-    writer.writerows([*rows, (record_name, "", "")])
-    record = text.getvalue()
+    record = record_text([*rows, (record_name, "", "")])
     infos.append(_zip_info(record_name, date, 0o664 | stat.S_IFREG))
     contents.append(record.encode("utf-8"))
     if _holds(wheel, infos, record):

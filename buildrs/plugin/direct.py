@@ -202,7 +202,7 @@ def _build(
     from buildrs.pipeline.install import Layout
     from buildrs.pipeline.wheelfile import wheel_metadata, write_wheel
 
-    from .wheel import check_files, write_sbom, write_skipped
+    from .wheel import check_tree, installed_entries, write_sbom, write_skipped
 
     tree = project.root / "build" / "buildrs-wheel" / f"tree-{'-'.join(tag)}"
     shutil.rmtree(tree, ignore_errors=True)
@@ -221,17 +221,11 @@ def _build(
     write_sbom(plan, meta.name, meta.version, project.root, tree / dist_info, asked_epoch)
     outcome = build(plan, project_dir=project.root, layout=layout)
     write_skipped(tree / dist_info, outcome.skipped)
-    files = [p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()]
-    check_files(plan, files, tag, data_dir, (tree, files))
+    check_tree(plan, tree, tag, data_dir)
     generator = f"buildrs ({__version__})"
     (tree / dist_info / "WHEEL").write_text(wheel_metadata(tag, generator), encoding="utf-8")
     wheel = wheel_directory / f"{project.dist_name}-{'-'.join(tag)}.whl"
     write_wheel(tree, wheel, dist_info, int(os.environ["SOURCE_DATE_EPOCH"]))
     shutil.rmtree(tree, ignore_errors=True)
-    entries = [
-        f"{data_dir}/scripts/{item.path.name}"
-        if item.is_script
-        else item.regular_path.relative_to(tree).as_posix()
-        for item in outcome.installed
-    ]
+    entries = installed_entries(outcome.installed, tree, data_dir)
     return wheel, _Kept(entries, outcome.sources, bool(outcome.skipped))

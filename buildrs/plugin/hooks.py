@@ -18,16 +18,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from setuptools import find_namespace_packages, find_packages
-
 from buildrs.errors import ConfigError
 from buildrs.pipeline.config import BuildrsConfig, load_pyproject
 from buildrs.pipeline.locking import hold_project_lock
-from buildrs.pipeline.packages import (
-    check_listed_packages,
-    check_target_packages,
-    find_package_roots,
-)
+from buildrs.pipeline.packages import check_listed_packages, check_target_packages
+from buildrs.pipeline.pyfiles import LAYOUT_KEYS, default_packages
 
 from .commands import (
     build_rust,
@@ -181,19 +176,14 @@ def _default_packages(
 ) -> None:
     """Choose the Python packages when the project does not say (see ``packages``)."""
     setuptools_table = pyproject.get("tool", {}).get("setuptools", {})
-    if any(key in setuptools_table for key in ("packages", "py-modules", "package-dir")):
+    if any(key in setuptools_table for key in LAYOUT_KEYS):
         return
     if dist.packages is not None or dist.py_modules is not None:
         return
-    found = find_package_roots(
-        root, (t.package for t in config.targets if t.kind == "ext" and t.package)
-    )
-    packages: list[str] = []
-    for top, namespace in found.tops.items():
-        find = find_namespace_packages if namespace else find_packages
-        packages += find(str(root / (found.base or ".")), include=[top, f"{top}.*"])
-    dist.packages = sorted(set(packages))
+    holders = (t.package for t in config.targets if t.kind == "ext" and t.package)
+    packages, mapping = default_packages(root, holders)
+    dist.packages = packages
     dist.py_modules = []
-    if found.base not in (None, "."):
-        dist.package_dir = {"": found.base}
-    log.info("buildrs: packages %s from %s/", dist.packages, found.base or ".")
+    if mapping:
+        dist.package_dir = mapping
+    log.info("buildrs: packages %s from %s/", dist.packages, mapping.get("", "."))

@@ -16,7 +16,6 @@ so that ``python -m buildrs wheels`` runs setuptools for the first interpreter o
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -32,7 +31,6 @@ __all__ = [
     "Found",
     "adopt",
     "cache_dir",
-    "digest",
     "interpreter_tag",
     "kept_metadata",
     "kept_wheel",
@@ -205,11 +203,9 @@ def plan_key(plan: Any) -> str:
 
 
 def _hashes(contents: Iterable[bytes]) -> set[str]:
-    return {digest(data) for data in contents}
+    from buildrs.pipeline.wheelfile import record_digest
 
-
-def digest(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return {record_digest(data) for data in contents}
 
 
 def record_wheel(root: Path, before: Snapshot) -> None:

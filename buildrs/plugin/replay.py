@@ -31,11 +31,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from buildrs.pipeline.wheelfile import record_digest, record_text
+
 from .recipe import (
     Found,
     adopt,
     cache_dir,
-    digest,
     interpreter_tag,
     kept_wheel,
     plan_key,
@@ -222,13 +223,12 @@ def _rewrite(
         for row in rows:
             name = renames.get(row[0], row[0]) if row else ""
             if name in new:
-                row[:] = [name, digest(new[name]), str(len(new[name]))]
-        text = io.StringIO()
-        csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n").writerows(rows)
+                row[:] = [name, record_digest(new[name]), str(len(new[name]))]
+        text = record_text(rows)
         for info in infos:
             name = renames.get(info.filename, info.filename)
             if info is record:
-                data = text.getvalue().encode("utf-8")
+                data = text.encode("utf-8")
             else:
                 data = new[name] if name in new else old.read(info)
             if name != info.filename:

@@ -130,26 +130,29 @@ def setuptools_alone(root: Path) -> bool:
     buildrs (packaging aside). setuptools' requirement hook then answers ``[]`` for a
     project with no setup.py or setup.cfg: its only source of requirements is
     ``setup_requires``."""
-    if setuptools_plugins(root):
-        return False
-    for _, name in _distributions(root):
+    version: tuple[int, ...] | None = None
+    for here, name in _distributions(root):
+        if _plugin(here, name):
+            return False
         dist, _, rest = name.partition("-")
-        if dist.lower() == "setuptools" and name.endswith(".dist-info"):
+        if version is None and dist.lower() == "setuptools" and name.endswith(".dist-info"):
             release = rest.split("-")[0].split(".")
-            return tuple(int(part) for part in release[:2] if part.isdigit()) >= (70, 1)
-    return False
+            version = tuple(int(part) for part in release[:2] if part.isdigit())
+    return version is not None and version >= (70, 1)
 
 
 def setuptools_plugins(root: Path) -> list[str]:
     """The installed distributions that plug into setuptools, but for setuptools,
     wheel, packaging and buildrs."""
-    found = []
-    for here, name in _distributions(root):
-        dist = name.rsplit(".", 1)[0].partition("-")[0]
-        ours = dist.lower() in (*_TOOLS, "buildrs")
-        if not ours and _shapes_setuptools(os.path.join(here, name)):
-            found.append(dist)
-    return found
+    return [found for here, name in _distributions(root) if (found := _plugin(here, name))]
+
+
+def _plugin(here: str, name: str) -> str | None:
+    """The name of the distribution ``name`` (a folder in ``here``) when it is a
+    setuptools plugin other than buildrs and setuptools' own tools."""
+    dist = name.rsplit(".", 1)[0].partition("-")[0]
+    ours = dist.lower() in (*_TOOLS, "buildrs")
+    return dist if not ours and _shapes_setuptools(os.path.join(here, name)) else None
 
 
 def _shapes_setuptools(dist_info: str) -> bool:

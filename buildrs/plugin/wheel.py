@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from buildrs.errors import BuildrsError
+from buildrs.pipeline.install import Installed
 from buildrs.pipeline.plan import DistPlan
 from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, expected_files
 
@@ -28,6 +29,8 @@ __all__ = [
     "SKIPPED_FILE",
     "WheelTagError",
     "check_files",
+    "check_tree",
+    "installed_entries",
     "make_bdist_wheel",
     "repair_linux",
     "write_sbom",
@@ -72,8 +75,21 @@ def repair_linux(plan: DistPlan, wheel: Path, platform_tag: str, label: str) -> 
     return repair_wheel(wheel, plan.settings.repair, label)
 
 
-def _wheel_files(root: Path) -> list[str]:
-    return [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
+def check_tree(plan: DistPlan, root: Path, tag: tuple[str, str, str], data_dir: str) -> None:
+    """``check_files`` for the wheel laid out in the folder ``root``."""
+    files = [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
+    check_files(plan, files, tag, data_dir, (root, files))
+
+
+def installed_entries(installed: Iterable[Installed], build_lib: Path, data_dir: str) -> list[str]:
+    """The paths in the wheel of the files a build installed into ``build_lib`` (scripts
+    into ``<data_dir>/scripts``)."""
+    return [
+        f"{data_dir}/scripts/{item.path.name}"
+        if item.is_script
+        else item.regular_path.relative_to(build_lib).as_posix()
+        for item in installed
+    ]
 
 
 SKIPPED_FILE = "buildrs-skipped.txt"
@@ -181,13 +197,8 @@ class _RustWheel:
             return
         from . import recipe
 
-        lib = Path(built.build_lib)
-        entries = [
-            f"{self.wheel_dist_name}.data/scripts/{item.path.name}"
-            if item.is_script
-            else item.regular_path.relative_to(lib).as_posix()
-            for item in built.installed
-        ]
+        data_dir = f"{self.wheel_dist_name}.data"
+        entries = installed_entries(built.installed, Path(built.build_lib), data_dir)
         root = project_dir(self.distribution)
         recipe.stash(root, self._wheel_path(), plan, entries, built.sources, bool(built.skipped))
 
@@ -200,8 +211,7 @@ class _RustWheel:
         root = Path(self.bdist_dir)
         data = Path(self.data_dir)  # relative to the wheel's root
         data_dir = (data.relative_to(root) if data.is_absolute() else data).as_posix()
-        files = _wheel_files(root)
-        check_files(plan, files, self.get_tag(), data_dir, (root, files))
+        check_tree(plan, root, self.get_tag(), data_dir)
 
     def write_wheelfile(self, wheelfile_base: str, *args: Any, **kwargs: Any) -> None:
         plan = self._plan() if getattr(self, "_buildrs_check", False) else None

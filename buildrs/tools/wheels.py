@@ -37,19 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 from buildrs.errors import ConfigError
 from buildrs.pipeline import process
-from buildrs.pipeline.interpreter import Python
+from buildrs.pipeline.interpreter import Python, is_running
 from buildrs.tools import frontend
 
 if TYPE_CHECKING:
     from buildrs.plugin.direct import Project
 
 __all__ = ["build_wheels", "find_uv"]
-
-
-def _is_running(path: str) -> bool:
-    """Whether ``path`` is the interpreter running buildrs, by its path (a virtual
-    environment's python links to another whose packages differ)."""
-    return os.path.abspath(path) == os.path.abspath(sys.executable)
 
 
 def _all_abi3(project: Path, environ: Mapping[str, str]) -> bool:
@@ -141,7 +135,7 @@ def _hooks(
         "cache": str(cache),
     }
     staging.mkdir(parents=True)
-    if _is_running(python.executable):
+    if is_running(python.executable):
         found, printed = frontend.build_here(request, dict(env))
         lines += printed
         if found is None:
