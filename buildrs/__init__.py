@@ -16,8 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .pipeline.targets import Binding, Strip
-    from .plugin.extension import RustBin, RustExtension
+    from buildrs.config.targets import Binding, Strip
+    from buildrs.setuptools.extension import RustBin, RustExtension
 
 __version__ = "0.1.0"
 
@@ -29,11 +29,11 @@ install_excepthook()
 def __getattr__(name: str) -> Any:
     # Loaded on first use, so that `python -m buildrs develop` starts quickly.
     if name in ("RustExtension", "RustBin"):
-        from .plugin import extension
+        from .setuptools import extension
 
         return getattr(extension, name)
     if name in ("Binding", "Strip"):
-        from .pipeline import targets
+        from .config import targets
 
         return getattr(targets, name)
     raise AttributeError(f"module 'buildrs' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 import sys
 
-from .tools.cli import main
+from buildrs.cli.main import main
 
 sys.exit(main())

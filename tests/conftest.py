@@ -112,7 +112,7 @@ def audit_abi3(wheel: Path, floor: str) -> None:
         assert result["non_abi3_symbols"] == [], module
 
 
-def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:
+def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path, *extra: str) -> str:
     """Build a wheel that must fail: one clear message, no traceback, no cargo JSON."""
     result = run(
         [
@@ -121,6 +121,7 @@ def failing_build(project: Path, env: Mapping[str, str], tmp_path: Path) -> str:
             "pip",
             "wheel",
             "--no-deps",
+            *extra,
             "-w",
             str(tmp_path / "dist"),
             str(project),
@@ -268,3 +269,48 @@ def ffi_project(copy_project: CopyProject) -> Path:
     text = pyproject.read_text().replace("setuptools.build_meta", "buildrs.build_meta")
     pyproject.write_text(text)
     return project
+
+
+CRATE = """[package]
+name = "tinyffi"
+version = "0.1.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+"""
+LIBRARY = '#[no_mangle]\npub extern "C" fn tiny_add(a: i64, b: i64) -> i64 { a + b }\n'
+
+
+@pytest.fixture(scope="session")
+def crate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small C-ABI crate outside every project that names it by path (compiled once)."""
+    folder = tmp_path_factory.mktemp("crate")
+    (folder / "src").mkdir()
+    (folder / "Cargo.toml").write_text(CRATE)
+    (folder / "src" / "lib.rs").write_text(LIBRARY)
+    return folder
+
+
+def both_ways(
+    root: Path, env: Mapping[str, str], tmp_path: Path, umask: int | None = None
+) -> tuple[Path, Path, str, str]:
+    """The wheel of ``root`` built by pip with buildrs' own Python part, then with
+    setuptools' (from a clean tree), under ``umask`` if given: both wheels, and what pip
+    printed for each."""
+    ours, ours_log = _pip_here(root, tmp_path / "ours", env, umask)
+    for leftover in [root / "build", *root.glob("*.egg-info")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    setuptools = {**env, "BUILDRS_NO_FAST_PATH": "1"}
+    theirs, theirs_log = _pip_here(root, tmp_path / "theirs", setuptools, umask)
+    return ours, theirs, ours_log, theirs_log
+
+
+def _pip_here(root: Path, out: Path, env: Mapping[str, str], umask: int | None) -> tuple[Path, str]:
+    argv = [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation"]
+    argv += ["-w", str(out), str(root)]
+    if umask is not None:
+        argv = ["sh", "-c", f'umask {umask:03o} && exec "$@"', "sh", *argv]
+    result = run(argv, env=env)
+    (wheel,) = out.glob("*.whl")
+    return wheel, result.stdout + result.stderr

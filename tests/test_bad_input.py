@@ -209,6 +209,13 @@ CASES: dict[str, Case] = {
             "but 'bad_pkg' is — did you mean 'bad_pkg._lib'?",
         ),
     ),
+    "package-named-build": Case(
+        {"build/__init__.py": "", PY: ext("", target="build._lib")},
+        (
+            "the package 'build' of the Rust targets is the folder setuptools and buildrs build "
+            "in (build/); move it to src/build/",
+        ),
+    ),
     "stubs-on-a-c-library": Case(
         {PY: ext("stubs = true")},
         (f"{KEY}.stubs: stubs describe an extension module (PyO3 or RustCPython)",),
@@ -355,6 +362,7 @@ CASES: dict[str, Case] = {
 def _apply(project: Path, edits: Mapping[str, Edit]) -> None:
     for name, edit in edits.items():
         path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(edit, bytes):
             path.write_bytes(edit)
         elif isinstance(edit, str):

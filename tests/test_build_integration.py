@@ -53,10 +53,12 @@ def test_front_ends_share_one_pyo3_build(
 ) -> None:
     """pip (its own interpreter plus an overlay), `python -m build` and `uv build` (a
     new virtual environment each) in any order: pyo3 compiles at most once, in the
-    first build, never when the front end changes."""
+    first build, never when the front end changes. (The kept wheel is off, so that
+    cargo runs every time.)"""
     project = copy_project(EXAMPLE)
     env = {**build_env, "UV_FIND_LINKS": build_env["PIP_FIND_LINKS"]}
     env["CARGO_TARGET_DIR"] = str(tmp_path / "target")
+    env["BUILDRS_NO_WHEEL_CACHE"] = "1"
     uv = Path(sys.executable).with_name("uv")
     front_ends = {
         "pip": [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w"],
@@ -284,8 +286,8 @@ def test_optional_target_that_fails_is_skipped_with_a_warning(
 
 
 def test_rust_version_is_checked_against_real_rustc() -> None:
+    from buildrs.compile.cargo import check_rust_version
     from buildrs.errors import ConfigError
-    from buildrs.pipeline.cargo import check_rust_version
 
     check_rust_version("1.56", "RustExtension('a._b')")
     with pytest.raises(

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from buildrs import Binding
+from buildrs.compile.cargo import read_messages, select_artifact
 from buildrs.errors import ArtifactError
-from buildrs.pipeline.cargo import read_messages, select_artifact
-from buildrs.pipeline.plan import PlannedTarget
-from buildrs.pipeline.platform import Platform
+from buildrs.plan.invocations import PlannedTarget
+from buildrs.plan.platform import Platform
 
 MANIFEST = "/proj/Cargo.toml"
 PKG = "path+file:///proj#demo@0.1.0"

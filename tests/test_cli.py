@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from buildrs import __version__
-from buildrs.pipeline.settings import develop_settings, settings_table
-from buildrs.tools.cli import DEVELOP_SETTINGS
+from buildrs.cli.main import DEVELOP_SETTINGS
+from buildrs.config.settings import develop_settings, settings_table
 from conftest import CRATES, CopyProject, pip_wheel_logged, run
 
 BUILDRS = [sys.executable, "-m", "buildrs"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from buildrs import Binding, Strip
+from buildrs.config.pyproject import load_pyproject, parse_config
 from buildrs.errors import ConfigError
-from buildrs.pipeline.config import load_pyproject, parse_config
 
 
 def test_full_table_parses_into_targets() -> None:
@@ -185,7 +185,7 @@ def test_setuptools_rust_spellings_are_accepted() -> None:
 def test_rust_version_requirements(
     requirement: str, satisfied: list[str], unsatisfied: list[str]
 ) -> None:
-    from buildrs.pipeline.values import parse_rust_version
+    from buildrs.config.values import parse_rust_version
 
     spec = parse_rust_version(requirement, "here")
     assert all(spec.contains(v) for v in satisfied)

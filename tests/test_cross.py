@@ -15,12 +15,12 @@ from packaging import tags
 from test_plan import JSON, MANIFEST, crate, ext
 
 from buildrs.binfmt import macho
+from buildrs.compile import cargo
+from buildrs.compile.artifacts import merge_universal
+from buildrs.config.settings import BuildSettings
 from buildrs.errors import ArtifactError
-from buildrs.pipeline import cargo
-from buildrs.pipeline.build import merge_universal
-from buildrs.pipeline.plan import CargoInvocation, plan
-from buildrs.pipeline.platform import CrossPython, cross_platform, cross_python
-from buildrs.pipeline.settings import BuildSettings
+from buildrs.plan.invocations import CargoInvocation, plan
+from buildrs.plan.platform import CrossPython, cross_platform, cross_python
 
 PYTHON = "/usr/bin/python3.12"
 HEAD = ["rustc", "--lib", JSON, "--manifest-path", str(MANIFEST), "--release"]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from buildrs.pipeline.settings import project_keys, settings_table
-from buildrs.pipeline.targets import key_table, target_keys
+from buildrs.config.caches import variables_table
+from buildrs.config.settings import project_keys, settings_table
+from buildrs.config.targets import key_table, target_keys
 from conftest import ROOT
 
 PAGES = sorted((ROOT / "docs").glob("*.md"))
@@ -56,6 +57,11 @@ def test_every_page_is_linked_from_the_readme() -> None:
 def test_the_settings_table_is_generated_from_the_declarations() -> None:
     page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert settings_table() in page, "regenerate with: python -m buildrs keys settings"
+
+
+def test_the_cache_variables_are_the_declared_ones() -> None:
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert variables_table() in page
 
 
 @pytest.mark.parametrize(("kind", "heading"), [("ext", "ext-modules"), ("bin", "bins")])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from buildrs.tools.doctor import pyo3_support
+from buildrs.cli.doctor import pyo3_support
 from conftest import CRATES, EXAMPLE, CopyProject, find_cpython, run
 
 

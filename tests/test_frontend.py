@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from buildrs.cli import frontend
+from buildrs.cli.wheels import build_wheels
 from buildrs.errors import ConfigError
-from buildrs.pipeline.interpreter import Python
-from buildrs.tools import frontend
-from buildrs.tools.wheels import build_wheels
+from buildrs.plan.interpreter import Python
 
 PYTEST = metadata.version("pytest")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from buildrs.compile.install import copy_generated, install_file, remove_stale_modules
 from buildrs.errors import ArtifactError
-from buildrs.pipeline.install import copy_generated, install_file, remove_stale_modules
 
 
 def test_install_replaces_atomically_and_leaves_no_temp(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_remove_stale_modules_keeps_everything_else(tmp_path: Path) -> None:
 
 
 def test_the_other_platforms_build_of_a_binary_is_removed(tmp_path: Path) -> None:
-    from buildrs.pipeline.install import remove_other_binaries
+    from buildrs.compile.install import remove_other_binaries
 
     for name in ("tool", "tool.exe", "tool.txt", "toolbox"):
         (tmp_path / name).write_text(name)

@@ -7,8 +7,8 @@ from textwrap import dedent
 
 import pytest
 
+from buildrs.config.manifest import read_crate
 from buildrs.errors import ManifestError
-from buildrs.pipeline.manifest import read_crate
 
 
 def write(path: Path, text: str) -> Path:

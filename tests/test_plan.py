@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from buildrs import Binding, RustBin, RustExtension, Strip
+from buildrs.config.manifest import CrateInfo, Dependency
+from buildrs.config.settings import BuildSettings
+from buildrs.config.targets import TargetSettings
 from buildrs.errors import ConfigError, ManifestError
-from buildrs.pipeline.manifest import CrateInfo, Dependency
-from buildrs.pipeline.plan import plan
-from buildrs.pipeline.platform import Platform
-from buildrs.pipeline.settings import BuildSettings
-from buildrs.pipeline.targets import TargetSettings
+from buildrs.plan.invocations import plan
+from buildrs.plan.platform import Platform
 
 MANIFEST = Path("/proj/Cargo.toml")
 JSON = "--message-format=json-render-diagnostics"

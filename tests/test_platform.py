@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from buildrs.pipeline.platform import detect, ext_suffix_for, os_of_triple, wheel_platform_for
-from buildrs.pipeline.resolve import resolve
+from buildrs.config.resolve import resolve
+from buildrs.plan.platform import detect, ext_suffix_for, os_of_triple, wheel_platform_for
 
 
 @pytest.mark.parametrize(

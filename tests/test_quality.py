@@ -18,9 +18,11 @@ def test_mypy_strict() -> None:
     run([sys.executable, "-m", "mypy"], cwd=ROOT)
 
 
-LAYERS = ("binfmt", "pipeline", "plugin", "tools")
+LAYERS = ("binfmt", "config", "plan", "compile", "wheel", "setuptools", "cli")
 """buildrs' folders, lowest first: a module imports from its own folder and the ones
-below it (and ``buildrs.errors``), never from above."""
+below it (and the modules at the top every layer uses: ``errors``, ``process``,
+``folders``), never from above."""
+TOP = ("buildrs", "buildrs.errors", "buildrs.process", "buildrs.folders")
 
 
 def _imported(path: Path) -> set[str]:
@@ -45,12 +47,14 @@ def test_imports_run_down_the_layers() -> None:
         allowed = {f"buildrs.{below}" for below in LAYERS[: layer_index + 1]}
         for path in sorted((ROOT / "buildrs" / layer).rglob("*.py")):
             for name in _imported(path):
-                if name in ("buildrs", "buildrs.errors"):
+                if name in TOP:
                     continue
                 if not any(name == a or name.startswith(a + ".") for a in allowed):
                     wrong.append(f"{path.relative_to(ROOT)} imports {name}")
     assert wrong == []
     assert _imported(ROOT / "buildrs" / "errors.py") == set()
+    for name in ("process.py", "folders.py"):
+        assert _imported(ROOT / "buildrs" / name) <= {"buildrs.errors"}
 
 
 def test_modules_and_functions_stay_small() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from buildrs import folders
 from conftest import EXAMPLE, CopyProject, pip_wheel, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.network]
@@ -111,7 +112,38 @@ def test_sbom_can_be_turned_off_and_dated(
     assert document["metadata"]["timestamp"].startswith("2023-11-14T22:13:20")
     # The document is kept for the next build of this tree, under a key that holds
     # every input: another date is another document.
-    cached = sorted((project / "build" / "buildrs-sbom").glob("*.cdx.json"))
+    cached = sorted(Path(folders.sbom_cache(project)).glob("*.cdx.json"))
     assert text in [p.read_text(encoding="utf-8") for p in cached]
     later = pip_wheel(project, tmp_path / "later", {**build_env, "SOURCE_DATE_EPOCH": "1800000000"})
     assert sbom_of(later)[1]["metadata"]["timestamp"].startswith("2027-01-15T08:00:00")
+
+
+def test_the_sbom_is_made_from_the_build_alone_offline(
+    build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """libcst's layout: a dev-dependency (for benches) that the build never downloads.
+    The SBOM comes from what cargo compiled, so the build needs nothing more than
+    cargo did, offline, and lists no dev-dependency."""
+    project = tmp_path / "devdep"
+    (project / "src").mkdir(parents=True)
+    (project / "tiny").mkdir()
+    (project / "tiny" / "__init__.py").write_text("")
+    (project / "src" / "lib.rs").write_text('#[no_mangle]\npub extern "C" fn one() -> i32 { 1 }\n')
+    (project / "Cargo.toml").write_text(
+        '[package]\nname = "devdep"\nversion = "0.1.0"\nedition = "2021"\nlicense = "MIT"\n'
+        '[lib]\ncrate-type = ["cdylib"]\n[dev-dependencies]\nciborium = "=0.2.1"\n'
+    )
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=70", "buildrs"]\n'
+        'build-backend = "buildrs.build_meta"\n[project]\nname = "devdep"\nversion = "1"\n'
+        '[[tool.buildrs.ext-modules]]\ntarget = "tiny._native"\nbinding = "NoBinding"\n'
+    )
+    cargo = shutil.which("cargo")
+    assert cargo
+    run([cargo, "generate-lockfile", "--manifest-path", str(project / "Cargo.toml")])
+    assert "ciborium" in (project / "Cargo.lock").read_text()
+    env = {**build_env, "CARGO_NET_OFFLINE": "true"}
+    wheel = pip_wheel(project, tmp_path / "dist", env, "--no-build-isolation")
+    with zipfile.ZipFile(wheel) as archive:
+        document = json.loads(archive.read("devdep-1.dist-info/sboms/devdep.cdx.json"))
+    assert [c["name"] for c in document["components"]] == ["devdep"]

@@ -7,9 +7,9 @@ from typing import Any, cast
 import pytest
 
 from buildrs import Binding, RustBin, RustExtension
+from buildrs.config.resolve import resolve, split_config_settings
+from buildrs.config.settings import BuildSettings
 from buildrs.errors import ConfigError
-from buildrs.pipeline.resolve import resolve, split_config_settings
-from buildrs.pipeline.settings import BuildSettings
 
 CMD = "command line"
 
@@ -219,8 +219,8 @@ def test_setuptools_rust_attributes_stay_readable() -> None:
 def test_every_place_a_setting_is_read_comes_from_its_declaration() -> None:
     """The top-level keys, the -C settings, develop's options and the variables the
     fast path watches are all derived from the declarations of BuildSettings."""
-    from buildrs.pipeline.config import parse_config
-    from buildrs.pipeline.settings import (
+    from buildrs.config.pyproject import parse_config
+    from buildrs.config.settings import (
         config_settings,
         declarations,
         develop_settings,
@@ -270,7 +270,7 @@ def test_values_given_directly_rank_as_command_options(
 
 
 def test_develop_repeats_only_what_was_given_above_pyproject() -> None:
-    from buildrs.pipeline.settings import develop_argv
+    from buildrs.config.settings import develop_argv
 
     settings = resolve(
         project={"zig": True, "profile": "dist"},

@@ -166,7 +166,8 @@ def test_missing_cookiecutter_says_how_to_install(
 
 
 def test_cli_lists_every_template() -> None:
-    from buildrs.tools import cli, new
+    from buildrs.cli import main as cli
+    from buildrs.cli import new
 
     assert cli.TEMPLATES == new.TEMPLATES
 

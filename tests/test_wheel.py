@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from buildrs.binfmt import macho
-from buildrs.pipeline.wheelcheck import check_binary_platforms, check_wheel_files, module_abi
+from buildrs.wheel.check import check_binary_platforms, check_wheel_files, module_abi
 
 LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"
@@ -152,7 +152,7 @@ def test_binaries_for_another_platform_are_caught(
     """A stale binary of an earlier build for another target must not ship."""
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "file").write_bytes(head)
-    problems = check_binary_platforms(tmp_path, ["pkg/file"], platform_tag)
+    problems = check_binary_platforms({"pkg/file": tmp_path / "pkg" / "file"}, platform_tag)
     if problem is None:
         assert problems == []
     else:
