@@ -531,7 +531,7 @@ def main() -> None:
             ("wheel: edit one file", bench.touch, args.repeat),
         ]
         for name, before, repeats in wheel:
-            if before is None:  # the last build was this one: its recipe is the kept one
+            if before is None:  # the last build was this one: its wheel is the kept one
                 for tool in TOOLS:
                     bench.build(tool)
             results[name] = measure(bench, bench.build, before, repeats)
