@@ -170,9 +170,13 @@ def build_wheel(
     out = Path(wheel_directory)
     why = _setuptools_drives(context, rest)
     if why is not None:
+        from .wheel.check import check_not_empty
+
         say(f"setuptools builds this wheel ({why})")
         ours = context.config_settings
-        return build(context.root, ["bdist_wheel"], ".whl", out, ours, rest)
+        name = build(context.root, ["bdist_wheel"], ".whl", out, ours, rest)
+        check_not_empty(out / name, context.root, context.pyproject)
+        return name
     python = running()
     job = WheelJob(context, python, context.plan(python), out)
     return assemble(job, lambda: _source(context, rest)).name

@@ -8,6 +8,7 @@ entry by entry; each check setuptools' route has holds on buildrs' own route too
 
 from __future__ import annotations
 
+import shutil
 import stat
 import zipfile
 from collections.abc import Mapping
@@ -263,3 +264,22 @@ def test_a_date_that_is_not_one_names_the_variable(
     root = project(tmp_path / "demo", crate)
     output = failing_build(root, {**build_env, "SOURCE_DATE_EPOCH": "yesterday"}, tmp_path)
     assert "SOURCE_DATE_EPOCH='yesterday' is not a date" in " ".join(output.split())
+
+
+def test_a_crate_with_no_target_declared_gives_no_wheel(
+    crate: Path, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A maturin project put under buildrs.build_meta as it is: setuptools alone would
+    write a wheel of nothing but metadata, and pip would say it built it."""
+    root = tmp_path / "demo"
+    shutil.copytree(crate, root, ignore=shutil.ignore_patterns("target", "Cargo.lock"))
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=70", "buildrs"]\n'
+        'build-backend = "buildrs.build_meta"\n\n'
+        '[project]\nname = "tinyffi"\nversion = "0.1.0"\n\n'
+        '[tool.maturin]\nbindings = "cffi"\n'
+    )
+    output = " ".join(failing_build(root, build_env, tmp_path / "out").split())
+    assert f"{root / 'Cargo.toml'} is a Rust crate, but no Rust target is declared" in output
+    assert "[tool.maturin] is maturin's table, which buildrs does not read" in output
+    assert '[[tool.buildrs.ext-modules]] target = "tinyffi"' in output

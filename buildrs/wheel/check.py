@@ -10,17 +10,21 @@ tag promises. A wheel that installs where it cannot be imported is never written
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from buildrs.binfmt import platform_of
 from buildrs.binfmt.elf import required_versions
-from buildrs.errors import BuildrsError
+from buildrs.config.manifest import load_toml
+from buildrs.errors import BuildrsError, ConfigError
 from buildrs.plan.invocations import DistPlan
 
 __all__ = [
     "WheelTagError",
     "check_binary_platforms",
+    "check_not_empty",
     "check_wheel",
     "check_wheel_files",
     "expected_files",
@@ -50,6 +54,37 @@ def check_wheel(
             "the wheel was not written, because what it holds does not match "
             "its tag or its declared targets:\n  " + "\n  ".join(problems)
         )
+
+
+def check_not_empty(wheel: Path, root: Path, pyproject: Mapping[str, Any]) -> None:
+    """Refuse (and remove) a wheel setuptools made of a project with a Cargo.toml that
+    holds nothing but its ``.dist-info``: no Rust target was declared, and the wheel
+    would install no module at all (a maturin project, say)."""
+    manifest = root / "Cargo.toml"
+    if not manifest.is_file():
+        return
+    with zipfile.ZipFile(wheel) as archive:
+        held = [n for n in archive.namelist() if not n.split("/")[0].endswith(".dist-info")]
+    if held:
+        return
+    wheel.unlink()
+    crate = load_toml(manifest, "Cargo.toml")
+    library, package = _table(crate, "lib"), _table(crate, "package")
+    name = str(library.get("name") or package.get("name") or "my_module").replace("-", "_")
+    tool = _table(pyproject, "tool")
+    maturin = " ([tool.maturin] is maturin's table, which buildrs does not read)"
+    raise ConfigError(
+        f"{manifest} is a Rust crate, but no Rust target is declared for it "
+        "([tool.buildrs] in pyproject.toml, or rust_extensions in setup.py)"
+        f"{maturin if 'maturin' in tool else ''}, so the wheel would hold no module and "
+        "none was written; declare the module in pyproject.toml, for instance:\n"
+        f'  [[tool.buildrs.ext-modules]]\n  target = "{name}"'
+    )
+
+
+def _table(parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    found = parent.get(key)
+    return found if isinstance(found, dict) else {}
 
 
 def expected_files(
