@@ -21,7 +21,11 @@ own overhead on top of cargo:
   `setup.py build_rust --inplace` (setuptools-rust), `maturin develop`, and raw
   cargo's own command; "edit -> import" also imports the module in a new process;
 - front-end switch: pip, `python -m build` and `uv build` one after another (with
-  build isolation), counting how often pyo3 is compiled.
+  build isolation), counting how often pyo3 is compiled;
+- a real maturin project from PyPI (jellyfish), built by maturin as it is and by
+  buildrs with only `[build-system]` changed: wheels through `pip wheel
+  --no-build-isolation`, and the in-place loop, `maturin develop` against
+  `python -m buildrs develop`.
 
 Tables show wall seconds (median of the repeats, taken round by round across the
 tools, each round starting with the next tool) and the ratio to buildrs.
@@ -347,6 +351,79 @@ class Bench:
         lib.write_text(lib.read_text() + "\n")
 
 
+class MaturinProject:
+    """A real maturin project from PyPI, built by maturin as it is and by buildrs with
+    only ``[build-system]`` changed: pip wheel (no isolation), and the in-place loop
+    (``maturin develop`` against ``python -m buildrs develop``), each tool with its own
+    copy and target directory."""
+
+    NAME, VERSION, MODULE = "jellyfish", "1.3.0", "jellyfish"
+    LABEL = f"maturin project ({NAME} {VERSION})"
+    CALL = "import jellyfish; jellyfish.levenshtein_distance('a', 'b')"
+
+    def __init__(self, bench: Bench) -> None:
+        import tarfile
+        import urllib.parse
+        import urllib.request
+
+        self.bench = bench
+        index = f"https://pypi.org/pypi/{self.NAME}/json"
+        with urllib.request.urlopen(index, timeout=60) as answer:
+            files = json.load(answer)["releases"][self.VERSION]
+        (sdist,) = [f for f in files if f["packagetype"] == "sdist"]
+        archive = bench.work / sdist["filename"]
+        with urllib.request.urlopen(urllib.parse.urljoin(index, sdist["url"])) as got:
+            archive.write_bytes(got.read())
+        self.projects: dict[str, Path] = {}
+        for tool in ("buildrs", "maturin"):
+            into = bench.work / tool / "real"
+            with tarfile.open(archive) as opened:
+                opened.extractall(into, filter="data")
+            (project,) = into.iterdir()
+            self.projects[tool] = project
+        pyproject = self.projects["buildrs"] / "pyproject.toml"
+        text = pyproject.read_text()
+        system = text[text.index("[build-system]") :]
+        rest = system[system.index("\n[", 1) :] if "\n[" in system[1:] else ""
+        head = text[: text.index("[build-system]")]
+        backend = '[build-system]\nrequires = ["buildrs"]\nbuild-backend = "buildrs.build_meta"\n'
+        pyproject.write_text(head + backend + rest)
+
+    def env(self, tool: str) -> dict[str, str]:
+        target = self.bench.work / tool / "real-target"
+        return {**self.bench.tool_env(tool), "CARGO_TARGET_DIR": str(target)}
+
+    def wheel(self, tool: str) -> None:
+        argv = [self.bench.pythons[tool], "-m", "pip", "wheel", "-q", "--no-deps"]
+        argv += ["--no-build-isolation", "-w", "dist", "."]
+        sh(argv, self.projects[tool], self.env(tool))
+
+    def develop(self, tool: str) -> None:
+        python, env = self.bench.pythons[tool], self.env(tool)
+        if tool == "buildrs":
+            sh([python, "-m", "buildrs", "develop"], self.projects[tool], env)
+        else:
+            venv_dir = str(Path(python).parent.parent)
+            sh(["maturin", "develop", "-q"], self.projects[tool], {**env, "VIRTUAL_ENV": venv_dir})
+
+    def edit_and_import(self, tool: str) -> None:
+        self.touch(tool)
+        self.develop(tool)
+        sh(
+            [self.bench.pythons[tool], "-c", self.CALL],
+            self.projects[tool] / "python",
+            self.env(tool),
+        )
+
+    def clean(self, tool: str) -> None:
+        shutil.rmtree(self.bench.work / tool / "real-target", ignore_errors=True)
+        shutil.rmtree(self.projects[tool] / "build", ignore_errors=True)
+
+    def touch(self, tool: str) -> None:
+        lib = self.projects[tool] / "src" / "lib.rs"
+        lib.write_text(lib.read_text() + "\n")
+
+
 MEMBERS = ("alpha", "beta", "gamma", "delta")
 
 
@@ -599,6 +676,23 @@ def main() -> None:
         progress(
             "4-crate workspace: edit shared crate", results["4-crate workspace: edit shared crate"]
         )
+        real = MaturinProject(bench)
+        real_tools = ("buildrs", "maturin")
+        for tool in real_tools:
+            real.wheel(tool)
+            real.develop(tool)
+        rows: list[tuple[str, Callable[[str], None], Callable[[str], None] | None, int]] = []
+        if not args.quick:
+            rows.append(("wheel through pip: cold", real.wheel, real.clean, args.long))
+        rows += [
+            ("wheel through pip: no-op", real.wheel, None, args.repeat),
+            ("wheel through pip: edit one file", real.wheel, real.touch, args.repeat),
+            ("in place: edit -> import", real.edit_and_import, None, args.repeat),
+        ]
+        for name, action, before, repeats in rows:
+            label = f"{MaturinProject.LABEL}: {name}"
+            results[label] = measure(bench, action, before, repeats, real_tools)
+            progress(label, results[label])
         pythons = every_cpython()
         if len(pythons) > 1:
             label = f"{len(pythons)} CPythons ({pythons[0][0]} to {pythons[-1][0]})"

@@ -95,6 +95,8 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list
     from .wheel.installed import setuptools_alone
 
     context, rest = _start(config_settings)
+    if context.maturin is not None:
+        return _tools(context)
     alone = caches.direct_wheel(context.environ) and setuptools_alone(context.root)
     if alone and _setuptools_drives(context, rest) is None:
         return _tools(context)  # what setuptools answers, without its egg_info
@@ -103,13 +105,17 @@ def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> list
 
 
 def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> list[str]:
-    _, rest = _start(config_settings)
+    context, rest = _start(config_settings)
+    if context.maturin is not None:
+        return []
     found: list[str] = _setuptools().get_requires_for_build_sdist(rest)
     return found
 
 
 def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> list[str]:
     context, rest = _start(config_settings)
+    if context.maturin is not None:
+        return _tools(context)
     found: list[str] = _setuptools().get_requires_for_build_editable(rest)
     return found + _tools(context)
 
@@ -138,7 +144,11 @@ def prepare_metadata_for_build_wheel(
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: ConfigSettings = None
 ) -> str:
-    _, rest = _start(config_settings)
+    context, rest = _start(config_settings)
+    if context.maturin is not None:
+        from .wheel.part import read_project
+
+        return read_project(context).write_dist_info(Path(metadata_directory))
     name: str = _setuptools().prepare_metadata_for_build_editable(metadata_directory, rest)
     return name
 
@@ -190,6 +200,10 @@ def build_editable(
     from .setuptools.run import build
 
     context, rest = _start(config_settings)
+    if context.maturin is not None:
+        from .wheel.editable import build_editable as maturin_editable
+
+        return maturin_editable(context, Path(wheel_directory)).name
     command = ["editable_wheel"]
     found = sorted(Path(metadata_directory).glob("*.dist-info")) if metadata_directory else []
     if found:
@@ -202,6 +216,10 @@ def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) ->
     from .setuptools.run import build
 
     context, rest = _start(config_settings)
+    if context.maturin is not None:
+        from .wheel.sdist import build_sdist as maturin_sdist
+
+        return maturin_sdist(context, Path(sdist_directory)).name
     command = ["sdist", "--formats", "gztar"]
     ours = context.config_settings
     return build(context.root, command, ".tar.gz", Path(sdist_directory), ours, rest)

@@ -14,6 +14,7 @@ __all__ = [
     "base",
     "commit_date",
     "lock",
+    "maturin_packages",
     "requirements",
     "sbom_cache",
     "staging",
@@ -50,6 +51,12 @@ def staging(root: str | os.PathLike[str]) -> str:
 def commit_date(root: str | os.PathLike[str]) -> str:
     """The date of the commit last asked about (``plan.builddate``)."""
     return os.path.join(base(root), "commit-date.json")
+
+
+def maturin_packages(root: str | os.PathLike[str]) -> str:
+    """The package a pure-Rust maturin project's editable install imports: the files
+    maturin writes into its wheel, and the module built in place."""
+    return os.path.join(base(root), "packages")
 
 
 def requirements(root: str | os.PathLike[str]) -> str:

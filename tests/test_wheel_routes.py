@@ -269,10 +269,11 @@ def test_a_date_that_is_not_one_names_the_variable(
 def test_a_crate_with_no_target_declared_gives_no_wheel(
     crate: Path, build_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """A maturin project put under buildrs.build_meta as it is: setuptools alone would
+    """A crate beside a setup.py that declares no Rust target: setuptools alone would
     write a wheel of nothing but metadata, and pip would say it built it."""
     root = tmp_path / "demo"
     shutil.copytree(crate, root, ignore=shutil.ignore_patterns("target", "Cargo.lock"))
+    (root / "setup.py").write_text("from setuptools import setup\n\nsetup()\n")
     (root / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools>=70", "buildrs"]\n'
         'build-backend = "buildrs.build_meta"\n\n'
@@ -281,5 +282,5 @@ def test_a_crate_with_no_target_declared_gives_no_wheel(
     )
     output = " ".join(failing_build(root, build_env, tmp_path / "out").split())
     assert f"{root / 'Cargo.toml'} is a Rust crate, but no Rust target is declared" in output
-    assert "[tool.maturin] is maturin's table, which buildrs does not read" in output
+    assert "[tool.maturin] is read only where no setup.py or setup.cfg declares" in output
     assert '[[tool.buildrs.ext-modules]] target = "tinyffi"' in output

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,13 +73,10 @@ def develop(
     """Build every target of the project at ``path`` in place. ``values`` are build-wide
     settings given on the command line, by setting name (``profile``, ``target``...)."""
     from buildrs.compile import stamps
-    from buildrs.compile.install import Layout
-    from buildrs.compile.locking import hold_project_lock
-    from buildrs.compile.run import build
-    from buildrs.config.packages import package_dir
     from buildrs.config.settings import watched_environment
     from buildrs.errors import ConfigError
     from buildrs.plan.context import ProjectContext
+    from buildrs.wheel.editable import build_in_place
 
     from .main import develop_options
 
@@ -96,15 +92,7 @@ def develop(
         if (root / "setup.py").is_file():
             return _setup_py(root, values, env)
         raise ConfigError(_no_project(root))
-    hold_project_lock(root)
-    plan = context.plan(inplace=True)
-    layout = Layout(
-        build_lib=root / "build" / "lib",
-        scripts_dir=Path(sysconfig.get_path("scripts")),
-        inplace=True,
-        package_dir=lambda package: package_dir(root, context.pyproject, context.holders, package),
-    )
-    outcome = build(plan, project_dir=root, layout=layout, environ=context.environ)
+    plan, outcome = build_in_place(context)
     lines = []
     for item in outcome.installed:
         if item.target is None:

@@ -10,6 +10,11 @@ A project that builds with buildrs (its ``[build-system] requires`` names it) bu
 whose targets sit in a table buildrs does not read, setuptools-rust's
 ``[tool.setuptools-rust]`` or a misspelt ``[tool.buidrs]``, is stopped: it would
 build a wheel without its Rust modules.
+
+With no ``[tool.buildrs]`` table (and no setup.py), a maturin project is read from
+``[tool.maturin]`` and Cargo.toml (``config.maturin``) into the same
+``BuildrsConfig``, and the pyproject.toml every later stage sees has its
+``[project]`` completed from Cargo.toml.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any, Literal
 from buildrs.errors import ConfigError
 
 from .manifest import load_toml
+from .maturin import MaturinLayout, read_maturin
 from .resolve import read_project_table
 from .settings import project_keys
 from .targets import TargetSettings, target_from_table
@@ -42,6 +48,12 @@ class BuildrsConfig:
     """``ext-modules`` then ``bins``, in file order."""
     project: Mapping[str, object] | None = None
     """The build-wide settings the table sets, by key, checked."""
+    read_from: str = "[tool.buildrs]"
+    """The table the targets come from (``[tool.maturin]`` for a maturin project)."""
+    maturin: MaturinLayout | None = None
+    """A maturin project's layout (``config.maturin``)."""
+    notes: tuple[str, ...] = ()
+    """What the build says about the configuration it read."""
 
 
 def _targets(
@@ -117,4 +129,17 @@ def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | N
         return data, None
     _check_unread_tables(data, tool)
     table = tool.get("buildrs")
-    return data, None if table is None else parse_config(table, "pyproject.toml")
+    if table is not None:
+        return data, parse_config(table, "pyproject.toml")
+    maturin = read_maturin(project_dir, data)
+    if maturin is None:
+        return data, None
+    settings = read_project_table(maturin.settings, "pyproject.toml: [tool.maturin]")
+    config = BuildrsConfig(
+        targets=maturin.targets,
+        project=settings,
+        read_from=maturin.read_from,
+        maturin=maturin.layout,
+        notes=maturin.notes,
+    )
+    return maturin.pyproject, config

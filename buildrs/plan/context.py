@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from buildrs.config.maturin import MaturinLayout
 from buildrs.config.packages import check_target_packages
 from buildrs.config.pyproject import load_pyproject
 from buildrs.config.resolve import CommandOptions, resolve
@@ -50,6 +52,10 @@ class ProjectContext:
     """The environment the build runs in."""
     config_settings: Mapping[str, object] = field(default_factory=dict)
     """The ``-C buildrs.*`` settings the build was given."""
+    read_from: str = "[tool.buildrs]"
+    """The table the targets were read from (``[tool.maturin]`` for a maturin project)."""
+    maturin: MaturinLayout | None = None
+    """A maturin project's layout: its wheel's Python part is laid out as maturin's."""
     _plans: dict[tuple[object, ...], DistPlan] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -82,6 +88,8 @@ class ProjectContext:
         )
         found = targets if targets is not None else (config.targets if config else ())
         check_target_packages(root, pyproject, found)
+        for note in config.notes if config else ():
+            print(f"buildrs: {note}", file=sys.stderr, flush=True)
         return cls(
             root=root,
             pyproject=pyproject,
@@ -90,6 +98,8 @@ class ProjectContext:
             settings=settings,
             environ=env,
             config_settings=dict(config_settings or {}),
+            read_from=config.read_from if config else "[tool.buildrs]",
+            maturin=config.maturin if config else None,
         )
 
     @property

@@ -16,65 +16,14 @@ error`` turns into exceptions).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from buildrs.wheel.editable import finder_module
+
 from .distribution import CONFIG_OPTION, project_dir
 
-__all__ = ["finder_module", "make_editable_wheel"]
-
-_FINDER = '''\
-"""Rebuilds the Rust extensions of {project!r} when they are imported and their
-sources changed (installed by buildrs with the editable install). Set
-BUILDRS_REBUILD=0 to import whatever is built."""
-
-import os
-import sys
-
-_PROJECT = {project!r}
-_MODULES = {modules!r}
-_TOLD = []
-
-
-class _BuildrsRebuildFinder:
-    @staticmethod
-    def find_spec(fullname, path=None, target=None):
-        records = _MODULES.pop(fullname, None)
-        if records is None:
-            return None
-        if os.environ.get("BUILDRS_REBUILD", "1").strip().lower() in ("0", "false", "no", "off"):
-            return None
-        try:
-            from buildrs.cli.rebuild import rebuild_error
-        except ImportError:
-            if _TOLD:
-                return None
-            _TOLD.append(fullname)
-            sys.stderr.write(
-                f"buildrs: {{fullname}}: buildrs is not installed in this environment, so the "
-                "Rust extension is not rebuilt on import (pip install buildrs)\\n"
-            )
-            return None
-        message = rebuild_error(fullname, _PROJECT, records)
-        if message is not None:
-            raise ImportError(message, name=fullname)
-        return None
-
-
-sys.meta_path.insert(0, _BuildrsRebuildFinder)
-'''
-
-
-def finder_module(project: str, inputs: Sequence[Mapping[str, Any]]) -> str:
-    """The source of the module the ``.pth`` file imports: a finder for the modules
-    the stamp ``inputs`` (one per cargo invocation) build, and for the packages of
-    their ctypes/cffi libraries."""
-    modules: dict[str, list[Any]] = {}
-    for record in inputs:
-        for name in [*record["modules"], *record.get("packages", [])]:
-            modules.setdefault(name, []).append(dict(record))
-    return _FINDER.format(project=project, modules=modules)
+__all__ = ["make_editable_wheel"]
 
 
 def make_editable_wheel(base: type[Any]) -> type[Any]:

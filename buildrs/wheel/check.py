@@ -59,7 +59,7 @@ def check_wheel(
 def check_not_empty(wheel: Path, root: Path, pyproject: Mapping[str, Any]) -> None:
     """Refuse (and remove) a wheel setuptools made of a project with a Cargo.toml that
     holds nothing but its ``.dist-info``: no Rust target was declared, and the wheel
-    would install no module at all (a maturin project, say)."""
+    would install no module at all."""
     manifest = root / "Cargo.toml"
     if not manifest.is_file():
         return
@@ -72,7 +72,7 @@ def check_not_empty(wheel: Path, root: Path, pyproject: Mapping[str, Any]) -> No
     library, package = _table(crate, "lib"), _table(crate, "package")
     name = str(library.get("name") or package.get("name") or "my_module").replace("-", "_")
     tool = _table(pyproject, "tool")
-    maturin = " ([tool.maturin] is maturin's table, which buildrs does not read)"
+    maturin = " ([tool.maturin] is read only where no setup.py or setup.cfg declares the project)"
     raise ConfigError(
         f"{manifest} is a Rust crate, but no Rust target is declared for it "
         "([tool.buildrs] in pyproject.toml, or rust_extensions in setup.py)"

@@ -147,7 +147,9 @@ def _people(table: Mapping[str, Any], key: str) -> tuple[str | None, str | None]
     return (", ".join(names) if names else None), (", ".join(emails) if emails else None)
 
 
-def _license(root: Path, table: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def _license(
+    root: Path, table: Mapping[str, Any], classifiers_too: bool = False
+) -> tuple[str | None, str | None]:
     """The licence expression (canonical) or the licence text."""
     value = table.get("license")
     if value is None:
@@ -162,7 +164,7 @@ def _license(root: Path, table: Mapping[str, Any]) -> tuple[str | None, str | No
             raise _need("license is an expression, which needs packaging 24.2") from None
 
         classifiers = _strings(table, "classifiers")
-        if any(c.startswith("License :: ") for c in classifiers):
+        if not classifiers_too and any(c.startswith("License :: ") for c in classifiers):
             raise _need("license is given with License :: classifiers, which setuptools refuses")
         try:
             return str(canonicalize_license_expression(value)), None
@@ -301,10 +303,14 @@ def _version(table: Mapping[str, Any]) -> str:
 
 
 def project_metadata(
-    root: Path, table: Mapping[str, Any], extra_scripts: Sequence[str] = ()
+    root: Path,
+    table: Mapping[str, Any],
+    extra_scripts: Sequence[str] = (),
+    licence_classifiers: bool = False,
 ) -> ProjectMetadata:
     """The ``.dist-info`` files of the project in ``root`` whose ``[project]`` table is
-    ``table`` (``extra_scripts``: further ``console_scripts`` lines, ``name = mod:fn``)."""
+    ``table`` (``extra_scripts``: more ``console_scripts``, ``name = mod:fn``;
+    ``licence_classifiers``: License classifiers beside an expression are shipped)."""
     unknown = sorted(set(table) - _KNOWN)
     if unknown:
         raise _need(f"has keys buildrs does not write itself: {', '.join(unknown)}")
@@ -323,7 +329,7 @@ def project_metadata(
         names, emails = _people(table, key)
         lines += [f"{field}: {names}"] if names is not None else []
         lines += [f"{field}-email: {emails}"] if emails is not None else []
-    expression, license_text = _license(root, table)
+    expression, license_text = _license(root, table, licence_classifiers)
     if expression:
         lines.append(f"License-Expression: {expression}")
     elif license_text:

@@ -29,7 +29,7 @@ from buildrs.plan.context import ProjectContext
 
 from .archive import default_mode
 from .metadata import ProjectMetadata, project_metadata, wheel_name_parts
-from .pyfiles import PythonFiles, package_dir, python_files
+from .pyfiles import PythonFiles, maturin_files, package_dir, python_files
 
 __all__ = ["ProjectPart", "PythonPart", "read_project"]
 
@@ -130,6 +130,8 @@ class ProjectPart:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             target.chmod(stat.S_IMODE(source.stat().st_mode) | stat.S_IWRITE)
+        for name, content in self.python.generated.items():
+            _write(tree / name, content)
         self.write_dist_info(tree)
         meta = self.metadata
         part = PythonPart(tree, meta.name, meta.version, dict(self.python.mapping))
@@ -151,7 +153,11 @@ def read_project(context: ProjectContext) -> ProjectPart:
     if not isinstance(table, dict):
         raise SetuptoolsNeeded("pyproject.toml has no [project] table")
     scripts = [f"{s[0]} = {s[1]}:run" for t in context.targets if (s := t.console_script)]
-    metadata = project_metadata(context.root, table, scripts)
+    maturin = context.maturin
+    metadata = project_metadata(context.root, table, scripts, maturin is not None)
+    if maturin is not None:
+        data_dir = "-".join(wheel_name_parts(metadata.name, metadata.version)) + ".data"
+        return ProjectPart(context.root, metadata, maturin_files(context.root, maturin, data_dir))
     referenced = [*metadata.referenced, *metadata.license_files]
     python = python_files(context.root, context.pyproject, context.holders, referenced)
     return ProjectPart(context.root, metadata, python)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from buildrs.config import caches
-from buildrs.errors import SetuptoolsNeeded
+from buildrs.errors import ConfigError, SetuptoolsNeeded
 from buildrs.plan.context import ProjectContext
 
 from .installed import setuptools_plugins
@@ -86,7 +86,8 @@ def setuptools_drives(
     root: Path, pyproject: Mapping[str, Any], rest: Mapping[str, object] | None
 ) -> str | None:
     """Why setuptools must run the build of the project in ``root``, or ``None``
-    when buildrs drives it (the targets are declared in pyproject.toml)."""
+    when buildrs drives it (the targets are declared in pyproject.toml, or it is a
+    maturin project, which setuptools cannot build)."""
     tool = pyproject.get("tool")
     tool = tool if isinstance(tool, dict) else {}
     if (root / "setup.py").exists():
@@ -95,9 +96,9 @@ def setuptools_drives(
         return "setup.cfg configures the project"
     if "distutils" in tool:
         return "[tool.distutils] configures setuptools' commands"
-    if "buildrs" not in tool:
+    if "buildrs" not in tool and "maturin" not in tool:
         return "pyproject.toml declares no Rust target ([tool.buildrs])"
-    if rest:
+    if rest and "maturin" not in tool:
         return f"config settings for setuptools were given ({', '.join(sorted(rest))})"
     return None
 
@@ -108,6 +109,16 @@ def project_source(
     """``(source, reason)``: buildrs' own source of the Python part, or ``None`` and
     why setuptools must make it. ``plugins``: an installed setuptools plugin counts
     (one could add files that setuptools would ship)."""
+    maturin = context.maturin is not None
+    if maturin:
+        check_pyproject(context.root, context.pyproject, maturin=True)
+        try:
+            return ProjectSource(read_project(context), "buildrs makes it as maturin would"), ""
+        except SetuptoolsNeeded as why:
+            raise ConfigError(
+                f"pyproject.toml: this maturin project's wheel cannot be made: {why}; "
+                "setuptools cannot build a maturin project either"
+            ) from None
     if not caches.direct_wheel(context.environ):
         return None, f"{caches.SETUPTOOLS} (or {caches.ALL}) asks for setuptools"
     found = setuptools_plugins(context.root) if plugins else []

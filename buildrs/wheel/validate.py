@@ -31,27 +31,28 @@ from buildrs.errors import ConfigError
 __all__ = ["check_pyproject"]
 
 
-def check_pyproject(root: Path, pyproject: Mapping[str, Any]) -> None:
+def check_pyproject(root: Path, pyproject: Mapping[str, Any], maturin: bool = False) -> None:
     """Refuse the pyproject.toml of the project in ``root`` (parsed: ``pyproject``)
-    where setuptools would, or where the wheel would lack a file it names."""
+    where setuptools would, or where the wheel would lack a file it names. A maturin
+    project (``maturin``) keeps License classifiers beside an expression, as maturin
+    does (``config.maturin`` warns of them)."""
     table = pyproject.get("project")
     if not isinstance(table, dict):
         return
-    _schema(root, pyproject)
+    _schema(root, pyproject, "" if maturin else ", and setuptools would refuse it too")
     _files(root, table)
-    _licence(table)
+    if not maturin:
+        _licence(table)
 
 
-def _schema(root: Path, pyproject: Mapping[str, Any]) -> None:
+def _schema(root: Path, pyproject: Mapping[str, Any], also: str) -> None:
     from setuptools.config.pyprojecttoml import validate
 
     try:
         validate(dict(pyproject), root / "pyproject.toml")
     except ValueError as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-        raise ConfigError(
-            f"pyproject.toml is not valid, and setuptools would refuse it too: {reason}"
-        ) from None
+        raise ConfigError(f"pyproject.toml is not valid{also}: {reason}") from None
 
 
 def _named_file(root: Path, name: object, key: str) -> None:

@@ -94,13 +94,20 @@ def _toolchain(report: Report, env: Mapping[str, str]) -> None:
         found.targets = listed.split()
 
 
-def _load_project(root: Path, env: Mapping[str, str]) -> tuple[list[TargetSettings], BuildSettings]:
+def _load_project(
+    root: Path, env: Mapping[str, str], report: Report
+) -> tuple[list[TargetSettings], BuildSettings]:
     """The project's targets and settings, as a build would resolve them."""
     from buildrs.plan.context import ProjectContext
 
     if (root / "setup.py").is_file():
+        report.read_from = "setup.py (rust_extensions)"
         return _from_setup_py(root)
     context = ProjectContext.load(root, environ=env)
+    if context.targets:
+        report.read_from = f"pyproject.toml {context.read_from}"
+        if context.read_from.startswith("Cargo.toml"):
+            report.read_from = context.read_from
     return list(context.targets), context.settings
 
 
@@ -347,7 +354,7 @@ def diagnose(
     _toolchain(report, env)
     facts = _python(report, python)
     try:
-        targets, settings = _load_project(root, env)
+        targets, settings = _load_project(root, env, report)
     except BuildrsError as exc:
         report.problems.append(Problem(str(exc)))
         return report

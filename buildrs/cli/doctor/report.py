@@ -101,6 +101,8 @@ class Report:
     """What ``doctor`` found; ``problems`` empty means healthy."""
 
     project: str
+    read_from: str | None = None
+    """Where the Rust targets were read: ``pyproject.toml [tool.maturin]``, say."""
     toolchain: Toolchain = field(default_factory=Toolchain)
     python: PythonFacts | None = None
     targets: list[TargetFacts] = field(default_factory=list)
@@ -176,6 +178,8 @@ def _tool_lines(tools: Tools) -> list[str]:
 def render(report: Report) -> str:
     """The report as one screen of text."""
     lines = [f"buildrs doctor: {report.project}", ""]
+    if report.read_from:
+        lines += [f"targets from {report.read_from}", ""]
     lines += _toolchain_lines(report.toolchain)
     lines += _python_lines(report.python)
     if report.targets:

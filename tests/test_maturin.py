@@ -1,0 +1,145 @@
+"""A maturin project (tests/crates/maturin) built by buildrs with real pip and cargo,
+``[build-system]`` being the only change: the pure-Rust layout with its metadata from
+Cargo.toml, then the mixed layout through the whole loop (sdist and the wheel built
+from it, an editable install that rebuilds on import, ``develop``, ``doctor``), and
+a binding buildrs does not build stopped with the key named."""
+
+from __future__ import annotations
+
+import email.parser
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+from conftest import CRATES, CopyProject, Venv, failing_build, pip_wheel_logged, run, wheel_entries
+
+MIXED = """
+[tool.maturin]
+python-source = "python"
+module-name = "mat_demo.mat_demo"
+features = ["pyo3/extension-module"]
+"""
+PACKAGE = 'from .mat_demo import add, answer\n\nSOURCE = "python"\n'
+
+
+def _mixed(copy_project: CopyProject) -> Path:
+    root = copy_project(CRATES / "maturin")
+    text = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(text[: text.index("[tool.maturin]")] + MIXED)
+    (root / "python" / "mat_demo").mkdir(parents=True)
+    (root / "python" / "mat_demo" / "__init__.py").write_text(PACKAGE)
+    (root / "mat_demo.pyi").unlink()
+    return root
+
+
+def test_a_pure_rust_project_with_its_metadata_from_cargo_toml(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
+) -> None:
+    root = copy_project(CRATES / "maturin")
+    wheel, log = pip_wheel_logged(root, tmp_path / "out", build_env)
+    assert (
+        "buildrs: warning: License classifiers beside the licence expression 'MIT' are "
+        "superseded (PEP 639); maturin ships them, and so does buildrs, but setuptools would "
+        "refuse them: License :: OSI Approved :: MIT License"
+    ) in log
+    assert wheel.name == "mat_demo-0.2.0b1-cp39-abi3-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        meta = email.parser.BytesParser().parsebytes(
+            archive.read("mat_demo-0.2.0b1.dist-info/METADATA")
+        )
+        init = archive.read("mat_demo/__init__.py").decode()
+        stub = archive.read("mat_demo/__init__.pyi")
+        scripts = archive.read("mat_demo-0.2.0b1.dist-info/entry_points.txt").decode()
+    assert sorted(n for n in names if not n.startswith("mat_demo-0.2.0b1.dist-info/")) == [
+        "mat_demo/__init__.py",
+        "mat_demo/__init__.pyi",
+        "mat_demo/mat_demo.abi3.so",
+        "mat_demo/py.typed",
+    ]
+    assert "from .mat_demo import *" in init
+    assert stub == (CRATES / "maturin" / "mat_demo.pyi").read_bytes()
+    assert meta["Version"] == "0.2.0b1"
+    assert meta["Summary"] == "A pure-Rust maturin project: its metadata comes from this file"
+    assert meta["Author-email"] == "Ada Demo <ada@example.org>"
+    assert meta["License-Expression"] == "MIT"
+    assert meta["Keywords"] == "demo,maturin"
+    assert meta.get_all("Classifier") == [
+        "License :: OSI Approved :: MIT License",
+        "Programming Language :: Rust",
+    ]
+    assert meta.get_all("Project-URL") == ["Source Code, https://example.org/mat-demo"]
+    assert meta.get_all("Requires-Dist") == ['packaging>=20; python_version >= "3.9"']
+    assert "mat-demo = mat_demo:answer" in scripts
+
+    listed = run(
+        [sys.executable, "-m", "buildrs", "wheels", "-w", str(tmp_path / "own"), str(root)],
+        env=build_env,
+    )
+    (own,) = (tmp_path / "own").glob("*.whl")
+    assert own.name == wheel.name, listed.stderr
+    assert wheel_entries(own) == wheel_entries(wheel)
+
+    fresh_venv.pip("install", "--no-deps", str(wheel))
+    code = "import mat_demo; print(mat_demo.add(2, 3), mat_demo.answer(), mat_demo.__doc__)"
+    assert fresh_venv.python_run(code).split()[:3] == ["5", "42", "A"]
+
+
+def test_the_whole_loop_on_a_mixed_project(
+    copy_project: CopyProject,
+    build_env: dict[str, str],
+    buildrs_wheel: Path,
+    tmp_path: Path,
+    fresh_venv: Venv,
+) -> None:
+    root = _mixed(copy_project)
+
+    out = tmp_path / "dist"
+    built = run([sys.executable, "-m", "build", "--outdir", str(out), str(root)], env=build_env)
+    (sdist,) = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*.whl")
+    assert "Building wheel from" not in built.stdout or sdist.name in built.stdout
+    with tarfile.open(sdist) as archive:
+        held = set(archive.getnames())
+    top = "mat_demo-0.2.0b1"
+    for name in ("PKG-INFO", "Cargo.toml", "Cargo.lock", "src/lib.rs", "pyproject.toml"):
+        assert f"{top}/{name}" in held, name
+    assert f"{top}/python/mat_demo/__init__.py" in held
+    assert not any("/target/" in n or "/build/" in n for n in held)
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("mat_demo/__init__.py").decode() == PACKAGE
+        assert "mat_demo/mat_demo.abi3.so" in archive.namelist()
+
+    fresh_venv.pip("install", str(buildrs_wheel))
+    fresh_venv.pip("install", "-e", str(root))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = "import mat_demo; print(mat_demo.answer(), mat_demo.SOURCE)"
+    assert fresh_venv.python_run(code, cwd=elsewhere).split() == ["42", "python"]
+    lib = root / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("    42\n", "    43\n"))
+    assert fresh_venv.python_run(code, cwd=elsewhere).split() == ["43", "python"]
+
+    doctor = run([sys.executable, "-m", "buildrs", "doctor", str(root)], env=build_env)
+    assert "[tool.maturin]" in doctor.stdout
+
+    lib.write_text(lib.read_text().replace("    43\n", "    44\n"))
+    developed = run([sys.executable, "-m", "buildrs", "develop", str(root)], env=build_env)
+    assert "mat_demo.mat_demo: python/mat_demo/mat_demo.abi3.so" in developed.stdout
+    check = "import mat_demo; print(mat_demo.answer())"
+    assert run([sys.executable, "-c", check], cwd=root / "python", env=build_env).stdout == "44\n"
+
+
+def test_a_binding_buildrs_does_not_build_stops_the_build(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    root = copy_project(CRATES / "maturin")
+    text = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(text + 'bindings = "uniffi"\n')
+    output = " ".join(failing_build(root, build_env, tmp_path).split())
+    assert (
+        "pyproject.toml: [tool.maturin].bindings: 'uniffi' bindings generate Python glue code, "
+        "which buildrs does not build yet"
+    ) in output
+    assert not list((tmp_path).glob("**/*.whl"))
