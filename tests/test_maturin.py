@@ -7,12 +7,25 @@ a binding buildrs does not build stopped with the key named."""
 from __future__ import annotations
 
 import email.parser
+import os
+import shutil
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
-from conftest import CRATES, CopyProject, Venv, failing_build, pip_wheel_logged, run, wheel_entries
+import pytest
+
+from conftest import (
+    CRATES,
+    CopyProject,
+    Venv,
+    failing_build,
+    pip_wheel,
+    pip_wheel_logged,
+    run,
+    wheel_entries,
+)
 
 MIXED = """
 [tool.maturin]
@@ -143,3 +156,62 @@ def test_a_binding_buildrs_does_not_build_stops_the_build(
         "which buildrs does not build yet"
     ) in output
     assert not list((tmp_path).glob("**/*.whl"))
+
+
+def test_include_and_exclude_give_the_wheel_maturin_gives(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``include`` and ``exclude`` for wheels, on a mixed project, built by maturin 1.16
+    and by buildrs: the same files outside ``.dist-info``. An exclude pattern is
+    matched against the file's path in the wheel (``mat_demo/tests/*``) and in the
+    project (``python/mat_demo/sub/**``), file by file (``mat_demo/gone/``, a folder,
+    leaves nothing out)."""
+    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
+    root = _mixed(copy_project)
+    files = {
+        "python/mat_demo/key.secret": "s",
+        "python/mat_demo/tests/test_it.py": "",
+        "python/mat_demo/sub/deep/keep.txt": "k",
+        "python/mat_demo/gone/kept.txt": "g",
+        "extra/notes.txt": "n",
+        "extra/skip.secret": "x",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    with (root / "pyproject.toml").open("a") as table:
+        table.write(
+            'include = ["extra/*", {path = "LICENSE-*", format = "wheel"}, '
+            '{path = "README.md", format = "sdist"}]\n'
+            'exclude = ["*.secret", "mat_demo/tests/*", "python/mat_demo/sub/**", '
+            '"mat_demo/gone/"]\n'
+        )
+    (root / "LICENSE-MIT").write_text("MIT\n")
+    theirs_root = tmp_path / "built-by-maturin"
+    shutil.copytree(root, theirs_root)
+    text = (theirs_root / "pyproject.toml").read_text()
+    backend = '[build-system]\nrequires = ["maturin>=1.16,<2"]\nbuild-backend = "maturin"\n'
+    (theirs_root / "pyproject.toml").write_text(backend + text[text.index("[project]") :])
+    env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "maturin-target")}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    run([*argv, "-w", str(tmp_path / "theirs"), str(theirs_root)], env=env)
+    (theirs,) = (tmp_path / "theirs").glob("*.whl")
+    ours = pip_wheel(root, tmp_path / "ours", build_env)
+
+    def outside(wheel: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(wheel) as archive:
+            return {
+                n: archive.read(n)
+                for n in archive.namelist()
+                if not n.split("/")[0].endswith(".dist-info") and not n.endswith(".so")
+            }
+
+    assert outside(ours) == outside(theirs)
+    assert sorted(outside(ours)) == [
+        "LICENSE-MIT",
+        "extra/notes.txt",
+        "mat_demo/__init__.py",
+        "mat_demo/gone/kept.txt",
+    ]

@@ -12,6 +12,7 @@ from buildrs.config.crate_metadata import pep440
 from buildrs.config.maturin_keys import KEYS, key_table
 from buildrs.config.pyproject import load_pyproject
 from buildrs.errors import ConfigError
+from buildrs.wheel.maturin_part import excluded
 
 BACKEND = '[build-system]\nrequires = ["buildrs"]\nbuild-backend = "buildrs.build_meta"\n\n'
 CRATE = """[package]
@@ -215,11 +216,21 @@ def test_auditwheel_modes(tmp_path: Path, table: str, repair: str) -> None:
         ('bindings = "wasm"', {}, "bindings = 'wasm': expected one of"),
         ('modul-name = "x"', {}, "unknown key 'modul-name' — did you mean 'module-name'?"),
         (
-            'features = [{feature = "x", python-version = ">=3.12"}]',
+            'features = [{feature = "x", python = ">=3.12"}]',
             {},
-            "enables a feature for some Pythons only, which buildrs does not build yet",
+            'expected {feature = "name", python-version = ">=3.12"',
         ),
-        ('include = ["extra/*.txt"]', {}, "include: 'extra/*.txt' changes the wheel's files"),
+        (
+            'features = [{feature = "x", python-version = "new"}]',
+            {},
+            "python-version is not a version specifier",
+        ),
+        (
+            'include = [{path = "x", from = "out-dir", to = "pkg/"}]',
+            {},
+            "copies files cargo's build script wrote, which buildrs does not build yet",
+        ),
+        ('exclude = ["../up"]', {}, "'../up' must be relative to the project folder"),
         (
             'targets = [{name = "a"}, {name = "b"}]',
             {},
@@ -239,6 +250,20 @@ def test_what_buildrs_refuses_names_the_key(
         load_pyproject(root)
     assert message in str(caught.value)
     assert "pyproject.toml: [tool.maturin]" in str(caught.value) or "demo" in str(caught.value)
+
+
+def test_features_for_some_pythons_only(tmp_path: Path) -> None:
+    table = (
+        '[tool.maturin]\nfeatures = ["plain", '
+        '{feature = "new", python-version = ">=3.12"}, '
+        '{feature = "fast", python-implementation = "CPython"}]\n'
+    )
+    root = _project(tmp_path / "p", BACKEND + table)
+    config = load_pyproject(root)[1]
+    assert config is not None
+    (target,) = config.targets
+    assert target.features == ("plain",)
+    assert target.conditional_features == (("new", ">=3.12", None), ("fast", None, "cpython"))
 
 
 def test_sdist_only_patterns_are_accepted(tmp_path: Path) -> None:
@@ -272,3 +297,25 @@ def test_licence_classifiers_beside_an_expression_are_a_warning(tmp_path: Path) 
 def test_every_key_is_in_the_docs() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
     assert key_table() in text
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "left_out"),
+    [
+        ("pkg/a.secret", "*.secret", True),
+        ("a.secret", "*.secret", True),
+        ("pkg/tests/test_a.py", "pkg/tests/", False),
+        ("pkg/tests/test_a.py", "tests", False),
+        ("pkg/tests/test_a.py", "pkg/tests/*", True),
+        ("pkg/tests/deep/test_a.py", "pkg/tests/*", False),
+        ("pkg/tests/deep/test_a.py", "pkg/tests/**", True),
+        ("other/pkg/tests/x.py", "pkg/tests/**", False),
+        ("pkg/deep/er/x.c", "pkg/**/*.c", True),
+        ("pkg/x.c", "pkg/**/*.c", True),
+        ("pkg/x.py", "pkg/*.c", False),
+        ("pkg/x.py", "/pkg/x.py", True),
+        ("pkg/ab.py", "pkg/a?.py", True),
+    ],
+)
+def test_exclude_matches_as_a_gitignore_does(path: str, pattern: str, left_out: bool) -> None:
+    assert excluded([path], [pattern]) is left_out

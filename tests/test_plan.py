@@ -591,6 +591,29 @@ def test_build_wide_settings_in_argv() -> None:
     assert invocation.quiet
 
 
+@pytest.mark.parametrize(
+    ("platform", "implementation", "enabled"),
+    [
+        (LINUX, "cpython", "always,before312,cpython"),
+        (MACOS_ARM64, "cpython", "always,cpython,from312"),
+        (LINUX, "pypy", "always,before312"),
+    ],
+)
+def test_features_for_some_pythons_only(
+    platform: Platform, implementation: str, enabled: str
+) -> None:
+    conditional = (
+        ("from312", ">=3.12", None),
+        ("before312", "<3.12", None),
+        ("cpython", None, "cpython"),
+    )
+    target = replace(ext(features=["always"]), conditional_features=conditional)
+    built = replace(platform, implementation=implementation)
+    (invocation,) = plan([target], {Path("Cargo.toml"): crate()}, built, BuildSettings())
+    args = list(invocation.args)
+    assert args[args.index("--features") + 1] == enabled
+
+
 def test_target_declared_twice_is_an_error() -> None:
     with pytest.raises(ConfigError, match=r"RustExtension\('pkg._native'\) is declared twice"):
         plan([ext(), ext()], {Path("Cargo.toml"): crate()}, LINUX)

@@ -20,14 +20,14 @@ A project that declares no ``[tool.buildrs]`` table and no setup.py, but has a
 Every key of ``[tool.maturin]`` is known (``KEYS``): each is turned into a buildrs
 target, setting or cargo argument, or is accepted with a note where it steers only
 maturin's own commands. What buildrs cannot build yet (``cffi`` and ``uniffi``
-bindings, several targets, ``include``/``exclude`` for wheels, per-Python features)
-stops with an error naming the key: never a wrong wheel.
+bindings, several targets, files copied from cargo's ``OUT_DIR``) stops with an
+error naming the key: never a wrong wheel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,10 @@ class MaturinLayout:
     """Files copied into the wheel under another name: wheel path -> source."""
     data: Path | None = None
     """The folder of the wheel's ``.data`` (``data``)."""
+    include: tuple[str, ...] = ()
+    """Glob patterns of further files for the wheel (``include``)."""
+    exclude: tuple[str, ...] = ()
+    """Glob patterns of the wheel's files left out, as in a ``.gitignore``."""
 
 
 @dataclass(frozen=True)
@@ -276,13 +280,14 @@ def read_maturin(root: Path, pyproject: Mapping[str, Any]) -> MaturinProject | N
         not isinstance(targets_given, list) or len(targets_given) > 1
     ):
         raise unsupported("targets", "several cargo targets are listed")
-    for key in ("include", "exclude"):
-        wheel_patterns(tool, key)
     project, notes = complete_project(root, pyproject, manifest, crate)
     name = str(project.get("name") or "")
     python_dir = _python_dir(root, tool, name)
     module = _module_name(tool, crate, manifest)
     layout, target = _layout(root, tool, module, python_dir, binding)
+    layout = replace(
+        layout, include=wheel_patterns(tool, "include"), exclude=wheel_patterns(tool, "exclude")
+    )
     built = _targets(tool, manifest, crate, root, module, target, binding)
     notes += [
         f"[tool.maturin] {key} is noted, not used: {KEYS[key]}" for key in NOTED if key in tool
@@ -310,7 +315,7 @@ def _targets(
     """The module (``target``), or each binary of a ``bin`` project, as buildrs declares
     them, with the cargo options ``[tool.maturin]`` gives."""
     entry: dict[str, object] = {"path": _relative(manifest, root)}
-    wanted, args = features(tool), cargo_args(tool)
+    (wanted, conditional), args = features(tool), cargo_args(tool)
     entry.update({"features": wanted} if wanted else {})
     entry.update({"args": args} if args else {})
     rustc = strings(tool, "rustc-args")
@@ -320,10 +325,12 @@ def _targets(
     where = f"{WHERE} (module {module!r})"
     if binding == "bin":
         bins = _bin_names(manifest, crate)
-        return tuple(
+        built = tuple(
             target_from_table("bin", {**entry, "target": b}, f"{where}, binary {b!r}") for b in bins
         )
-    return (target_from_table("ext", {**entry, "target": target}, where),)
+    else:
+        built = (target_from_table("ext", {**entry, "target": target}, where),)
+    return tuple(replace(t, conditional_features=tuple(conditional)) for t in built)
 
 
 def _relative(path: Path, root: Path) -> str:

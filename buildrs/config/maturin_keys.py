@@ -39,7 +39,8 @@ KEYS: dict[str, str] = {
     "bindings": '`"pyo3"` and `"pyo3-ffi"`: an extension module; `"bin"`: the crate\'s '
     'binary, installed as a script; `"cffi"` and `"uniffi"` stop with an error (not built '
     "yet)",
-    "features": "cargo features (plain names; the per-Python table form stops with an error)",
+    "features": "cargo features: plain names, and `{feature, python-version, "
+    "python-implementation}` tables, enabled for the interpreters that match",
     "all-features": "`--all-features`",
     "no-default-features": "`--no-default-features`",
     "profile": "the cargo profile of wheels (`profile`)",
@@ -60,9 +61,14 @@ KEYS: dict[str, str] = {
     "buildrs' own",
     "data": "the folder whose `data`, `scripts`, `headers`, `purelib` and `platlib` go into "
     "the wheel's `.data` (default: `<module>.data` when it exists)",
-    "include": 'glob patterns for the sdist (`format = "sdist"`); patterns for wheels stop '
-    "with an error (not followed yet)",
-    "exclude": "as `include`",
+    "include": "glob patterns (plain, or `{path, format}`) of files added to the wheel, found "
+    "from the project folder, else from `python-source`, and placed relative to "
+    '`python-source` where they lie in it; the `{path, from = "out-dir", to}` form stops '
+    "with an error (not followed yet); the sdist holds every file already",
+    "exclude": "glob patterns, as in a `.gitignore`, of files left out of the wheel, matched "
+    "file by file against their path in the wheel and in the project folder (`*.pyc`, "
+    "`python/pkg/tests/**`; a folder pattern such as `pkg/tests/` leaves out nothing, as "
+    "with maturin)",
     "targets": "one entry, the library, is the module; several stop with an error",
     "target": "`target.<triple>.macos-deployment-target`: noted; set "
     "`MACOSX_DEPLOYMENT_TARGET` for macOS builds",
@@ -130,18 +136,50 @@ def check_keys(tool: Mapping[str, Any]) -> None:
             raise ConfigError(f"{WHERE}: unknown key {key!r}{hint} (maturin 1.16 has no such key)")
 
 
-def features(tool: Mapping[str, Any]) -> list[str]:
+Conditional = tuple[str, "str | None", "str | None"]
+
+
+def features(tool: Mapping[str, Any]) -> tuple[list[str], list[Conditional]]:
+    """The plain features, and those enabled for some Pythons only
+    (``{feature, python-version, python-implementation}``)."""
     value = tool.get("features", [])
     if not isinstance(value, list):
         raise ConfigError(f'{WHERE}.features: expected a list like ["a"], got {value!r}')
     plain: list[str] = []
+    conditional: list[Conditional] = []
     for item in value:
         if isinstance(item, dict):
-            raise unsupported("features", f"{item!r} enables a feature for some Pythons only")
-        if not isinstance(item, str):
+            conditional.append(_conditional(item))
+        elif isinstance(item, str):
+            plain += [part for part in re.split(r"[\s,]+", item) if part]
+        else:
             raise ConfigError(f"{WHERE}.features: {item!r} is not a feature name")
-        plain += [part for part in re.split(r"[\s,]+", item) if part]
-    return plain
+    return plain, conditional
+
+
+def _conditional(item: Mapping[str, Any]) -> Conditional:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    where = f"{WHERE}.features: {item!r}"
+    unknown = set(item) - {"feature", "python-version", "python-implementation"}
+    if unknown or not isinstance(item.get("feature"), str):
+        raise ConfigError(
+            f'{where}: expected {{feature = "name", python-version = ">=3.12", '
+            'python-implementation = "cpython"}'
+        )
+    version, implementation = item.get("python-version"), item.get("python-implementation")
+    if version is not None:
+        try:
+            SpecifierSet(str(version))
+        except InvalidSpecifier:
+            raise ConfigError(f"{where}: python-version is not a version specifier") from None
+    if implementation is not None and not isinstance(implementation, str):
+        raise ConfigError(f"{where}: python-implementation is not a name")
+    return (
+        item["feature"],
+        None if version is None else str(version),
+        None if implementation is None else implementation.lower(),
+    )
 
 
 def cargo_args(tool: Mapping[str, Any]) -> list[str]:
@@ -178,20 +216,34 @@ def _repair(tool: Mapping[str, Any]) -> str | None:
     return modes[mode] if mode is not None else None
 
 
-def wheel_patterns(tool: Mapping[str, Any], key: str) -> None:
-    """``include``/``exclude``: refuse a pattern meant for wheels (not followed yet)."""
+def wheel_patterns(tool: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """The ``include``/``exclude`` glob patterns meant for wheels (a plain pattern, or
+    ``{path, format}`` naming ``wheel``), checked: relative, no ``..``."""
     value = tool.get(key, [])
     if not isinstance(value, list):
         raise ConfigError(f"{WHERE}.{key}: expected a list of patterns, got {value!r}")
+    found: list[str] = []
     for item in value:
         formats: object = ["sdist", "wheel"]
         if isinstance(item, dict):
+            if "from" in item or "to" in item:
+                raise unsupported(key, f"{item!r} copies files cargo's build script wrote")
             formats = item.get("format", formats)
-        elif not isinstance(item, str):
+            pattern = item.get("path")
+        else:
+            pattern = item
+        if not isinstance(pattern, str) or not pattern:
             raise ConfigError(f"{WHERE}.{key}: {item!r} is not a pattern")
+        parts = pattern.replace("\\", "/").split("/")
+        if pattern.startswith("/") or any(part in (".", "..") for part in parts):
+            raise ConfigError(
+                f"{WHERE}.{key}: {pattern!r} must be relative to the project folder, without "
+                "'.' or '..'"
+            )
         listed = [formats] if isinstance(formats, str) else formats
         if isinstance(listed, list) and "wheel" in listed:
-            raise unsupported(key, f"{item!r} changes the wheel's files")
+            found.append(pattern)
+    return tuple(found)
 
 
 def settings(tool: Mapping[str, Any]) -> dict[str, object]:

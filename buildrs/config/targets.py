@@ -189,6 +189,9 @@ class TargetSettings:
             ("ext",),
         ),
     )
+    conditional_features: tuple[tuple[str, str | None, str | None], ...] = ()
+    """``(feature, Python version specifier, implementation)``: features enabled only
+    for the interpreters that match (maturin's ``features`` table form)."""
     kind: Literal["ext", "bin"] = "ext"
     """``"ext"``: a module (or Exec binary) in a package; ``"bin"``: a binary for ``bin/``."""
     cargo_target: str | None = None

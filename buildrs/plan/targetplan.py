@@ -346,13 +346,26 @@ def stubs_requirement(t: TargetSettings, crate: CrateInfo, build: BuildSettings)
     return how[1] if how else None
 
 
+def _for_python(t: TargetSettings, platform: Platform) -> set[str]:
+    """The target's conditional features that the interpreter built for matches."""
+    from packaging.specifiers import SpecifierSet
+
+    version = "{}.{}".format(*platform.python_version)
+    return {
+        feature
+        for feature, specifier, implementation in t.conditional_features
+        if (specifier is None or SpecifierSet(specifier).contains(version, prereleases=True))
+        and (implementation is None or implementation == platform.implementation)
+    }
+
+
 def plan_target(
     t: TargetSettings, crate: CrateInfo, platform: Platform, build: BuildSettings, inplace: bool
 ) -> TargetPlan:
     """Decide everything about ``t`` that does not depend on the other targets."""
     check_cargo_args(t.args, f"{t.describe()}: args", allow_profile=True)
     profile, args = _profile_for(t, build, inplace)
-    enabled = sorted(set(t.features) | set(build.features))
+    enabled = sorted(set(t.features) | set(build.features) | _for_python(t, platform))
     enabled += _binding_features(t, crate, enabled)
     floors = _crate_abi3_floors(t, crate, platform, build, enabled)
     features = sorted({*enabled, *_abi3_features(t, crate, floors, build)})

@@ -28,8 +28,9 @@ from buildrs.errors import SetuptoolsNeeded
 from buildrs.plan.context import ProjectContext
 
 from .archive import default_mode
+from .maturin_part import maturin_files
 from .metadata import ProjectMetadata, project_metadata, wheel_name_parts
-from .pyfiles import PythonFiles, maturin_files, package_dir, python_files
+from .pyfiles import PythonFiles, package_dir, python_files
 
 __all__ = ["ProjectPart", "PythonPart", "read_project"]
 

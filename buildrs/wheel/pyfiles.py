@@ -27,18 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from buildrs.config.maturin import MaturinLayout
 from buildrs.config.packages import find_package_roots
 from buildrs.errors import SetuptoolsNeeded
 
-__all__ = [
-    "LAYOUT_KEYS",
-    "PythonFiles",
-    "default_packages",
-    "maturin_files",
-    "package_dir",
-    "python_files",
-]
+__all__ = ["LAYOUT_KEYS", "PythonFiles", "default_packages", "package_dir", "python_files"]
 
 _KNOWN = {
     "packages",
@@ -277,36 +269,3 @@ def python_files(
     zip_safe = table.get("zip-safe")
     safe = zip_safe if isinstance(zip_safe, bool) else None
     return PythonFiles(found_modules, found_data, tuple(tops), mapping, safe)
-
-
-_NATIVE = (".so", ".pyd", ".dll", ".dylib", ".pdb", ".dwp")
-
-
-def maturin_files(root: Path, layout: MaturinLayout, data_dir: str) -> PythonFiles:
-    """The Python files of a maturin project's wheel, as maturin ships them: every file
-    of each package folder (hidden ones too) but a module an in-place build left there
-    (``<module>.*.so`` and its kin), ``__pycache__`` folders and the ``.data`` files;
-    the files maturin writes for a pure-Rust layout; and the ``data`` folder's files
-    under ``data_dir`` (the wheel's ``.data``)."""
-    data: dict[str, Path] = {}
-    base = layout.python_dir
-    for package in layout.packages:
-        for folder, dirs, files in os.walk(base / package):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(files):
-                if name.endswith(_NATIVE) and name.startswith(
-                    (f"{layout.extension}.", f"lib{layout.extension}.")
-                ):
-                    continue
-                source = Path(folder) / name
-                data[source.relative_to(base).as_posix()] = source
-    data.update(layout.copied)
-    tops = sorted({name.split("/")[0] for name in [*data, *layout.generated]})
-    if layout.data is not None:
-        for folder, _, files in os.walk(layout.data, followlinks=True):
-            for name in sorted(files):
-                source = Path(folder) / name
-                data[f"{data_dir}/{source.relative_to(layout.data).as_posix()}"] = source
-    where = os.path.relpath(base, root.resolve())
-    mapping = {"": where} if where != "." else {}
-    return PythonFiles({}, data, tuple(tops), mapping, None, dict(layout.generated))
