@@ -66,6 +66,7 @@ def _log_to_stderr() -> None:
 def _start(config_settings: ConfigSettings) -> tuple[ProjectContext, Rest]:
     """The project in the folder the hook runs in, and the config settings that are
     setuptools'."""
+    from .config.pyproject import project_folder
     from .config.resolve import split_config_settings
     from .errors import ConfigError
     from .plan.context import ProjectContext
@@ -75,7 +76,8 @@ def _start(config_settings: ConfigSettings) -> tuple[ProjectContext, Rest]:
     except ConfigError as exc:
         raise SystemExit(f"error: {exc}") from None
     _log_to_stderr()
-    return ProjectContext.load(Path.cwd().resolve(), config_settings=ours), rest
+    root = project_folder(Path.cwd().resolve())
+    return ProjectContext.load(root, config_settings=ours), rest
 
 
 def _setuptools_drives(context: ProjectContext, rest: Rest) -> str | None:

@@ -215,3 +215,74 @@ def test_include_and_exclude_give_the_wheel_maturin_gives(
         "mat_demo/__init__.py",
         "mat_demo/gone/kept.txt",
     ]
+
+
+WORKSPACE = {
+    "Cargo.toml": '[workspace]\nmembers = ["core", "py"]\nresolver = "2"\n\n'
+    '[workspace.package]\nversion = "1.4.0"\n',
+    "core/Cargo.toml": '[package]\nname = "demo-core"\nversion = "0.1.0"\nedition = "2021"\n',
+    "core/src/lib.rs": "pub fn twice(x: i64) -> i64 {\n    2 * x\n}\n",
+    "py/Cargo.toml": '[package]\nname = "ws-demo"\nversion.workspace = true\nedition = "2021"\n\n'
+    '[lib]\nname = "ws_demo"\ncrate-type = ["cdylib"]\n\n[dependencies]\n'
+    'demo-core = { path = "../core" }\npyo3 = { version = "0.30", features = ["abi3-py39"] }\n',
+    "py/src/lib.rs": "use pyo3::prelude::*;\n\n#[pyfunction]\nfn twice(x: i64) -> i64 {\n"
+    "    demo_core::twice(x)\n}\n\n#[pymodule]\nfn ws_demo(m: &Bound<'_, PyModule>) -> "
+    "PyResult<()> {\n    m.add_function(wrap_pyfunction!(twice, m)?)\n}\n",
+    "py/pyproject.toml": '[build-system]\nrequires = ["buildrs"]\n'
+    'build-backend = "buildrs.build_meta"\n\n[project]\nname = "ws-demo"\n'
+    'readme = "README.md"\ndynamic = ["version"]\n\n'
+    '[tool.maturin]\nfeatures = ["pyo3/extension-module"]\n',
+    "py/README.md": "# ws-demo\n",
+}
+
+
+def test_the_sdist_of_a_binding_inside_a_workspace_builds_again(
+    build_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
+) -> None:
+    """The layout of tokenizers or polars: pyproject.toml in py/, the workspace root one
+    folder up, a path dependency ../core. The sdist carries them, and the wheel built
+    from it is the wheel built from the project."""
+    workspace = tmp_path / "ws"
+    for name, text in WORKSPACE.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_text(text)
+    shutil.copy(CRATES / "maturin" / "Cargo.lock", workspace / "Cargo.lock")
+    project = workspace / "py"
+    direct = pip_wheel(project, tmp_path / "direct", build_env)
+
+    out = tmp_path / "dist"
+    run([sys.executable, "-m", "build", "--outdir", str(out), str(project)], env=build_env)
+    (sdist,) = out.glob("*.tar.gz")
+    (from_sdist,) = out.glob("*.whl")
+    with tarfile.open(sdist) as archive:
+        held = sorted(archive.getnames())
+        top = archive.extractfile("ws_demo-1.4.0/pyproject.toml")
+        assert top is not None
+        table = top.read().decode()
+    assert held == [
+        f"ws_demo-1.4.0/{name}"
+        for name in (
+            "Cargo.lock",
+            "Cargo.toml",
+            "PKG-INFO",
+            "core/Cargo.toml",
+            "core/src/lib.rs",
+            "py/Cargo.toml",
+            "py/README.md",
+            "py/pyproject.toml",
+            "py/src/lib.rs",
+            "pyproject.toml",
+        )
+    ]
+    assert table.endswith('\n[tool.buildrs-sdist]\nproject = "py"\n')
+    assert from_sdist.name == direct.name == "ws_demo-1.4.0-cp39-abi3-linux_x86_64.whl"
+
+    def files(wheel: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(wheel) as archive:
+            return {
+                n: archive.read(n) for n in archive.namelist() if not n.endswith((".so", "RECORD"))
+            }
+
+    assert files(from_sdist) == files(direct)
+    fresh_venv.pip("install", "--no-deps", str(from_sdist))
+    assert fresh_venv.python_run("import ws_demo; print(ws_demo.twice(21))").strip() == "42"

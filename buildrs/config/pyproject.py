@@ -35,7 +35,7 @@ from .settings import project_keys
 from .targets import TargetSettings, target_from_table
 from .values import check_keys
 
-__all__ = ["BuildrsConfig", "load_pyproject", "parse_config"]
+__all__ = ["BuildrsConfig", "load_pyproject", "parse_config", "project_folder"]
 
 _TARGET_TABLES = ("ext-modules", "bins")
 
@@ -143,3 +143,23 @@ def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | N
         notes=maturin.notes,
     )
     return maturin.pyproject, config
+
+
+def project_folder(folder: Path) -> Path:
+    """The project a build in ``folder`` builds: ``folder``, or, in an sdist buildrs
+    rooted above the project (its crates lie outside it), the project's folder that
+    the sdist's pyproject.toml names (``[tool.buildrs-sdist] project``)."""
+    path = folder / "pyproject.toml"
+    if not path.is_file():
+        return folder
+    tool = load_toml(path, "pyproject.toml").get("tool")
+    table = tool.get("buildrs-sdist") if isinstance(tool, dict) else None
+    where = table.get("project") if isinstance(table, dict) else None
+    if where is None:
+        return folder
+    found = (folder / str(where)).resolve()
+    if not found.is_relative_to(folder.resolve()) or not (found / "pyproject.toml").is_file():
+        raise ConfigError(
+            f"{path}: [tool.buildrs-sdist] project = {where!r} names no project folder in it"
+        )
+    return found

@@ -4,9 +4,15 @@ setuptools cannot read a maturin project, so its sdist is written here: every fi
 of the project folder but what a build leaves behind (version-control folders,
 cargo's ``target/``, ``build/``, ``dist/``, virtual environments, caches, modules
 built in place), and ``PKG-INFO``, the wheel's METADATA. Entries are sorted, dated
-by the build date and owned by no one, so the same tree gives the same sdist. The
-crate, its workspace and its path dependencies must lie inside the project folder
-(the sdist must build again from itself); one outside stops the build, naming it.
+by the build date and owned by no one, so the same tree gives the same sdist.
+
+A crate that needs folders outside the project (the binding of a Rust workspace:
+``pyproject.toml`` in ``py/``, the workspace root one folder up, a path dependency
+``../core``) takes them along: the sdist is rooted at the folder that holds them all,
+every file keeps its place relative to the others (so no Cargo.toml is rewritten),
+the workspace's members and path dependencies are carried whole, and the sdist's
+own ``pyproject.toml``, a copy of the project's, names the project's folder
+(``[tool.buildrs-sdist] project``), where the backend then builds.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import gzip
 import io
 import os
 import tarfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,10 @@ from buildrs.plan.context import ProjectContext
 from .metadata import wheel_name_parts
 from .part import read_project
 
-__all__ = ["build_sdist", "sdist_files"]
+__all__ = ["SDIST_TABLE", "build_sdist", "sdist_files"]
+
+SDIST_TABLE = "buildrs-sdist"
+"""The table of an sdist's ``pyproject.toml`` that names the project's folder in it."""
 
 _SKIPPED_DIRS = {
     ".git",
@@ -45,79 +54,130 @@ _SKIPPED_DIRS = {
     "node_modules",
 }
 _NATIVE = (".so", ".pyd", ".dll", ".dylib")
+_WORKSPACE_FILES = ("Cargo.toml", "Cargo.lock", "rust-toolchain", "rust-toolchain.toml")
 
 
 def _skipped(name: str) -> bool:
     return name in _SKIPPED_DIRS or name.startswith(".venv") or name.endswith(".egg-info")
 
 
-def _path_dependencies(manifest: Path, data: Mapping[str, Any]) -> Iterator[Path]:
-    tables: list[Any] = [data.get(k) for k in ("dependencies", "build-dependencies")]
-    tables += [data.get("dev-dependencies")]
+def _path_entries(folder: Path, tables: Iterable[Any]) -> Iterator[Path]:
+    for table in tables:
+        for entry in table.values() if isinstance(table, dict) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                yield (folder / entry["path"]).resolve()
+
+
+def _dependency_tables(data: Mapping[str, Any]) -> list[Any]:
+    tables = [data.get(k) for k in ("dependencies", "build-dependencies", "dev-dependencies")]
     for spec in (data.get("target") or {}).values():
         if isinstance(spec, dict):
             tables += [spec.get(k) for k in ("dependencies", "build-dependencies")]
-    for table in tables:
-        for entry in (table or {}).values() if isinstance(table, dict) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                yield (manifest.parent / entry["path"]).resolve()
+    return tables
 
 
-def _check_inside(context: ProjectContext) -> None:
-    """Stop where the crate needs a folder outside the project."""
-    root = context.root.resolve()
-    for target in context.targets:
-        manifest = (root / target.path).resolve()
-        data = load_toml(manifest, "Cargo.toml")
-        workspace, shared = workspace_root(manifest.parent, data)
-        outside = [workspace] if not workspace.is_relative_to(root) else []
-        outside += [p for p in _path_dependencies(manifest, data) if not p.is_relative_to(root)]
-        if workspace != manifest.parent:
-            members = _path_dependencies(workspace / "Cargo.toml", shared.get("workspace") or {})
-            outside += [p for p in members if not p.is_relative_to(root)]
-        if outside:
-            raise ConfigError(
-                f"{manifest}: the crate needs {outside[0]}, which lies outside the project "
-                f"folder {root}, so an sdist of the folder would not build; buildrs does "
-                "not yet move outside folders into a maturin project's sdist: build the "
-                "sdist with maturin, or move pyproject.toml to the workspace root"
-            )
+def _members(root: Path, table: Mapping[str, Any]) -> Iterator[Path]:
+    """The folders of a workspace's members (``members`` globs, less ``exclude``)."""
+    excluded = {(root / e).resolve() for e in table.get("exclude") or [] if isinstance(e, str)}
+    for pattern in table.get("members") or []:
+        if isinstance(pattern, str):
+            for found in sorted(root.glob(pattern)):
+                if (found / "Cargo.toml").is_file() and found.resolve() not in excluded:
+                    yield found.resolve()
 
 
-def sdist_files(context: ProjectContext) -> list[Path]:
-    """The project's files the sdist holds, relative to the project, sorted."""
-    root = context.root
-    module = context.maturin.extension if context.maturin else ""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
+def crate_folders(context: ProjectContext) -> tuple[list[Path], list[Path]]:
+    """``(crates, workspaces)``: every crate folder the targets need (path dependencies
+    and workspace members, followed through), and their workspaces' root folders."""
+    crates: list[Path] = []
+    workspaces: list[Path] = []
+    queue = [(context.root / t.path).resolve().parent for t in context.targets]
+    while queue:
+        folder = queue.pop()
+        if folder in crates:
+            continue
+        crates.append(folder)
+        data = load_toml(folder / "Cargo.toml", "Cargo.toml")
+        queue += _path_entries(folder, _dependency_tables(data))
+        top, manifest = workspace_root(folder, data)
+        if top not in workspaces:
+            workspaces.append(top)
+            table = manifest.get("workspace") or {}
+            queue += _members(top, table)
+            queue += _path_entries(top, [table.get("dependencies")])
+            if "package" in manifest:
+                queue.append(top)
+    return crates, workspaces
+
+
+def _walk(folder: Path, module: str) -> Iterator[Path]:
+    for here, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not _skipped(d))
         for name in files:
             if name.endswith(_NATIVE) and name.startswith((f"{module}.", f"lib{module}.")):
                 continue
-            path = Path(folder) / name
-            if path == root / "PKG-INFO":
-                continue  # written anew
+            path = Path(here) / name
             if path.is_file():
-                found.append(path.relative_to(root))
-    return sorted(found, key=lambda p: p.as_posix())
+                yield path
+
+
+def sdist_files(context: ProjectContext) -> tuple[Path, list[Path]]:
+    """``(top, files)``: the folder the sdist is rooted at, and the files it holds
+    (absolute), sorted: the project's and those of the crates outside it."""
+    root = context.root.resolve()
+    module = context.maturin.extension if context.maturin else ""
+    crates, workspaces = crate_folders(context)
+    outside = [c for c in crates if not c.is_relative_to(root)]
+    outside += [w for w in workspaces if not w.is_relative_to(root)]
+    top = Path(os.path.commonpath([root, *outside]))
+    if top == Path(top.anchor):
+        raise ConfigError(
+            f"{root}: the crates it builds lie in folders with no common folder but the "
+            f"file system's root ({', '.join(map(str, outside))}); an sdist cannot hold them"
+        )
+    found = set(_walk(root, module))
+    for folder in (c for c in crates if c in outside):
+        found.update(_walk(folder, module))
+    for folder in (w for w in workspaces if w in outside):
+        found.update(folder / n for n in _WORKSPACE_FILES if (folder / n).is_file())
+        found.update(_walk(folder / ".cargo", module))
+    return top, sorted(found, key=lambda p: p.relative_to(top).as_posix())
+
+
+def _sdist_pyproject(root: Path, top: Path) -> bytes:
+    """The sdist's own pyproject.toml, where the project is in a folder of it."""
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    where = root.relative_to(top).as_posix()
+    return f'{text.rstrip()}\n\n[tool.{SDIST_TABLE}]\nproject = "{where}"\n'.encode()
 
 
 def build_sdist(context: ProjectContext, out: Path) -> Path:
     """The sdist of the maturin project ``context`` in ``out``."""
-    _check_inside(context)
     project = read_project(context)
     name, version = wheel_name_parts(project.metadata.name, project.metadata.version)
-    top = f"{name}-{version}"
-    epoch = context.build_date.epoch
+    prefix = f"{name}-{version}"
+    root = context.root.resolve()
+    top, files = sdist_files(context)
+    written: list[tuple[str, bytes, Path | None]] = [
+        ("PKG-INFO", project.metadata.metadata.encode("utf-8"), None)
+    ]
+    if top != root:
+        written.append(("pyproject.toml", _sdist_pyproject(root, top), None))
+    own = {name for name, _, _ in written}
+    entries: list[tuple[str, bytes, Path | None]] = [
+        (p.relative_to(top).as_posix(), p.read_bytes(), p) for p in files
+    ]
+    entries = [entry for entry in entries if entry[0] not in own] + written
+    return _write(out / f"{prefix}.tar.gz", prefix, sorted(entries), context.build_date.epoch)
+
+
+def _write(
+    sdist: Path, prefix: str, entries: list[tuple[str, bytes, Path | None]], epoch: int
+) -> Path:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        entries: list[tuple[str, bytes, Path | None]] = [
-            (p.as_posix(), (context.root / p).read_bytes(), context.root / p)
-            for p in sdist_files(context)
-        ]
-        entries.append(("PKG-INFO", project.metadata.metadata.encode("utf-8"), None))
-        for relative, data, source in sorted(entries):
-            info = tarfile.TarInfo(f"{top}/{relative}")
+        for relative, data, source in entries:
+            info = tarfile.TarInfo(f"{prefix}/{relative}")
             info.size = len(data)
             info.mtime = epoch
             executable = source is not None and os.access(source, os.X_OK)
@@ -125,8 +185,7 @@ def build_sdist(context: ProjectContext, out: Path) -> Path:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             archive.addfile(info, io.BytesIO(data))
-    out.mkdir(parents=True, exist_ok=True)
-    sdist = out / f"{top}.tar.gz"
+    sdist.parent.mkdir(parents=True, exist_ok=True)
     temp = sdist.with_name(f".{sdist.name}.{os.getpid()}.tmp")
     try:
         with (
