@@ -47,7 +47,11 @@ def _mixed(copy_project: CopyProject) -> Path:
 
 
 def test_a_pure_rust_project_with_its_metadata_from_cargo_toml(
-    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
+    copy_project: CopyProject,
+    build_env: dict[str, str],
+    buildrs_wheel: Path,
+    tmp_path: Path,
+    fresh_venv: Venv,
 ) -> None:
     root = copy_project(CRATES / "maturin")
     wheel, log = pip_wheel_logged(root, tmp_path / "out", build_env)
@@ -97,6 +101,16 @@ def test_a_pure_rust_project_with_its_metadata_from_cargo_toml(
     fresh_venv.pip("install", "--no-deps", str(wheel))
     code = "import mat_demo; print(mat_demo.add(2, 3), mat_demo.answer(), mat_demo.__doc__)"
     assert fresh_venv.python_run(code).split()[:3] == ["5", "42", "A"]
+
+    # Editable: the package maturin would write lives in build/buildrs/packages/.
+    fresh_venv.pip("uninstall", "-y", "mat-demo")
+    fresh_venv.pip("install", str(buildrs_wheel))
+    fresh_venv.pip("install", "-e", str(root))
+    assert not (root / "mat_demo").exists()
+    assert fresh_venv.python_run(code).split()[:3] == ["5", "42", "A"]
+    lib = root / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("    42\n", "    41\n"))
+    assert fresh_venv.python_run(code).split()[:2] == ["5", "41"]
 
 
 def test_the_whole_loop_on_a_mixed_project(
