@@ -20,13 +20,9 @@ from typing import Any
 from buildrs.errors import ConfigError
 
 from .manifest import workspace_root
+from .values import subtable
 
 __all__ = ["complete_project", "pep440"]
-
-
-def _table(parent: Mapping[str, Any], key: str) -> dict[str, Any]:
-    found = parent.get(key)
-    return found if isinstance(found, dict) else {}
 
 
 def pep440(version: str, where: str) -> str:
@@ -63,7 +59,7 @@ def _inherited(
 ) -> Any:
     value = package.get(key)
     if isinstance(value, dict) and value.get("workspace") is True:
-        shared = _table(_table(workspace, "workspace"), "package")
+        shared = subtable(subtable(workspace, "workspace"), "package")
         if key not in shared:
             raise ConfigError(
                 f"{manifest}: [package] {key}.workspace = true, but the workspace has no "
@@ -119,7 +115,7 @@ def _cargo_metadata(
     """The ``[project]`` fields of ``wanted`` that Cargo.toml gives."""
     crate_dir = manifest.parent
     _, workspace = workspace_root(crate_dir, crate)
-    package = _table(crate, "package")
+    package = subtable(crate, "package")
     where = f"{manifest}: [package]"
 
     def get(key: str) -> Any:
@@ -169,7 +165,7 @@ def complete_project(
     notes: list[str] = []
     given = pyproject.get("project")
     if given is None:
-        name = _table(crate, "package").get("name")
+        name = subtable(crate, "package").get("name")
         table: dict[str, Any] = {"name": name}
         wanted: list[str] = list(_FROM_CARGO)
     elif isinstance(given, dict):

@@ -51,6 +51,7 @@ from .maturin_keys import (
     wheel_patterns,
 )
 from .targets import TargetSettings, target_from_table
+from .values import subtable
 
 __all__ = ["MaturinLayout", "MaturinProject", "read_maturin"]
 
@@ -132,11 +133,6 @@ def _import(name: str) -> str:
     return name.replace("-", "_")
 
 
-def _table(parent: Mapping[str, Any], key: str) -> dict[str, Any]:
-    found = parent.get(key)
-    return found if isinstance(found, dict) else {}
-
-
 def _binding(
     tool: Mapping[str, Any], crate: Mapping[str, Any], workspace: Mapping[str, Any]
 ) -> str:
@@ -153,16 +149,16 @@ def _binding(
         )
     names: set[str] = set()
     for table in ("dependencies", "target"):
-        found = _table(crate, table)
+        found = subtable(crate, table)
         if table == "target":
             for spec in found.values():
                 if isinstance(spec, dict):
-                    names.update(_table(spec, "dependencies"))
+                    names.update(subtable(spec, "dependencies"))
         else:
             names.update(found)
     if names & {"pyo3", "pyo3-ffi"}:
         return "pyo3"
-    lib = _table(crate, "lib")
+    lib = subtable(crate, "lib")
     types = lib.get("crate-type", [])
     if "cdylib" in types:
         raise unsupported(
@@ -195,7 +191,7 @@ def _module_name(tool: Mapping[str, Any], crate: Mapping[str, Any], manifest: Pa
                 "'pkg._native'"
             )
         return given
-    lib, package = _table(crate, "lib"), _table(crate, "package")
+    lib, package = subtable(crate, "lib"), subtable(crate, "package")
     name = lib.get("name") or package.get("name")
     if not isinstance(name, str):
         raise ConfigError(f"{manifest}: [package] name is missing")
@@ -250,7 +246,7 @@ def read_maturin(root: Path, pyproject: Mapping[str, Any]) -> MaturinProject | N
     ``[tool.buildrs]`` table or a setup.py declares the project, or there is no
     ``[tool.maturin]`` table and no crate)."""
     root = root.resolve()
-    tool_tables = _table(pyproject, "tool")
+    tool_tables = subtable(pyproject, "tool")
     if "buildrs" in tool_tables or (root / "setup.py").exists():
         return None
     if "maturin" not in tool_tables and not _requires_buildrs(pyproject):
@@ -345,7 +341,7 @@ def _bin_names(manifest: Path, crate: Mapping[str, Any]) -> list[str]:
         if isinstance(b, dict) and isinstance(b.get("name"), str)
     ]
     if not found and (manifest.parent / "src" / "main.rs").is_file():
-        found.append(str(_table(crate, "package").get("name")))
+        found.append(str(subtable(crate, "package").get("name")))
     if not found:
         raise ConfigError(
             f"{manifest}: bindings = 'bin', but the crate has no binary target (src/main.rs or "

@@ -50,6 +50,7 @@ __all__ = [
     "string",
     "string_map",
     "strings",
+    "subtable",
     "truth",
 ]
 
@@ -336,3 +337,10 @@ def check_repair(text: str, where: str) -> str:
 
 def check_python_version(text: str, where: str) -> tuple[int, int]:
     return parse_python_version(text, where)
+
+
+def subtable(parent: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """``parent[key]`` where it is a table, else an empty one (a TOML document read
+    leniently: a wrong type is checked where the key is read for what it says)."""
+    found = parent.get(key)
+    return found if isinstance(found, dict) else {}

@@ -18,6 +18,7 @@ from typing import Any
 from buildrs.binfmt import platform_of
 from buildrs.binfmt.elf import required_versions
 from buildrs.config.manifest import load_toml
+from buildrs.config.values import subtable
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.plan.invocations import DistPlan
 
@@ -69,9 +70,9 @@ def check_not_empty(wheel: Path, root: Path, pyproject: Mapping[str, Any]) -> No
         return
     wheel.unlink()
     crate = load_toml(manifest, "Cargo.toml")
-    library, package = _table(crate, "lib"), _table(crate, "package")
+    library, package = subtable(crate, "lib"), subtable(crate, "package")
     name = str(library.get("name") or package.get("name") or "my_module").replace("-", "_")
-    tool = _table(pyproject, "tool")
+    tool = subtable(pyproject, "tool")
     maturin = " ([tool.maturin] is read only where no setup.py or setup.cfg declares the project)"
     raise ConfigError(
         f"{manifest} is a Rust crate, but no Rust target is declared for it "
@@ -80,11 +81,6 @@ def check_not_empty(wheel: Path, root: Path, pyproject: Mapping[str, Any]) -> No
         "none was written; declare the module in pyproject.toml, for instance:\n"
         f'  [[tool.buildrs.ext-modules]]\n  target = "{name}"'
     )
-
-
-def _table(parent: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    found = parent.get(key)
-    return found if isinstance(found, dict) else {}
 
 
 def expected_files(
