@@ -1,8 +1,10 @@
-"""A maturin project (tests/crates/maturin) built by buildrs with real pip and cargo,
-``[build-system]`` being the only change: the pure-Rust layout with its metadata from
-Cargo.toml, then the mixed layout through the whole loop (sdist and the wheel built
-from it, an editable install that rebuilds on import, ``develop``, ``doctor``), and
-a binding buildrs does not build stopped with the key named."""
+"""Maturin projects built by buildrs with real pip and cargo, ``[build-system]`` being
+the only change: the pure-Rust layout (tests/crates/maturin) with its metadata from
+Cargo.toml, wheel and editable install; the mixed layout through the whole loop
+(sdist and the wheel built from it, an editable install that rebuilds on import,
+``develop``, ``doctor``); ``include``/``exclude`` and a ``bin`` project against
+maturin's own wheel; the sdist of a binding inside a Rust workspace; and a binding
+buildrs does not build, stopped with the key named."""
 
 from __future__ import annotations
 
@@ -300,3 +302,44 @@ def test_the_sdist_of_a_binding_inside_a_workspace_builds_again(
     assert files(from_sdist) == files(direct)
     fresh_venv.pip("install", "--no-deps", str(from_sdist))
     assert fresh_venv.python_run("import ws_demo; print(ws_demo.twice(21))").strip() == "42"
+
+
+def test_a_binary_project_gives_the_wheel_maturin_gives(
+    build_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
+) -> None:
+    """``bindings = "bin"``: the crate's binary as a script of a ``py3-none`` wheel, the
+    same files as maturin 1.16's wheel, and it runs once installed."""
+    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
+    files = {
+        "Cargo.toml": '[package]\nname = "hello-bin"\nversion = "0.3.0"\nedition = "2021"\n',
+        "src/main.rs": 'fn main() {\n    println!("hello from rust");\n}\n',
+        "pyproject.toml": '[project]\nname = "hello-bin"\ndynamic = ["version"]\n\n'
+        '[tool.maturin]\nbindings = "bin"\n',
+    }
+    roots = {}
+    for tool, backend in (("buildrs", "buildrs.build_meta"), ("maturin", "maturin")):
+        root = roots[tool] = tmp_path / tool / "hello-bin"
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        system = f'[build-system]\nrequires = ["{tool}"]\nbuild-backend = "{backend}"\n\n'
+        (root / "pyproject.toml").write_text(system + files["pyproject.toml"])
+    env = {
+        **build_env,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), build_env["PATH"]]),
+    }
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+    run([*argv, "-w", str(tmp_path / "theirs"), str(roots["maturin"])], env=env)
+    (theirs,) = (tmp_path / "theirs").glob("*.whl")
+    ours = pip_wheel(roots["buildrs"], tmp_path / "ours", build_env)
+    assert ours.name == theirs.name == "hello_bin-0.3.0-py3-none-linux_x86_64.whl"
+
+    def outside(wheel: Path) -> list[str]:
+        with zipfile.ZipFile(wheel) as archive:
+            return sorted(n for n in archive.namelist() if ".dist-info/" not in n)
+
+    assert outside(ours) == outside(theirs) == ["hello_bin-0.3.0.data/scripts/hello-bin"]
+    fresh_venv.pip("install", "--no-deps", str(ours))
+    result = run([str(fresh_venv.bin / "hello-bin")], env=build_env)
+    assert result.stdout == "hello from rust\n"
