@@ -72,6 +72,7 @@ def test_a_pure_rust_project_with_its_metadata_from_cargo_toml(
         stub = archive.read("mat_demo/__init__.pyi")
         scripts = archive.read("mat_demo-0.2.0b1.dist-info/entry_points.txt").decode()
     assert sorted(n for n in names if not n.startswith("mat_demo-0.2.0b1.dist-info/")) == [
+        "mat_demo-0.2.0b1.data/data/share/mat-demo/notes.txt",
         "mat_demo/__init__.py",
         "mat_demo/__init__.pyi",
         "mat_demo/mat_demo.abi3.so",
@@ -101,6 +102,7 @@ def test_a_pure_rust_project_with_its_metadata_from_cargo_toml(
     assert wheel_entries(own) == wheel_entries(wheel)
 
     fresh_venv.pip("install", "--no-deps", str(wheel))
+    assert (fresh_venv.path / "share" / "mat-demo" / "notes.txt").is_file()
     code = "import mat_demo; print(mat_demo.add(2, 3), mat_demo.answer(), mat_demo.__doc__)"
     assert fresh_venv.python_run(code).split()[:3] == ["5", "42", "A"]
 

@@ -240,6 +240,7 @@ def test_auditwheel_modes(tmp_path: Path, table: str, repair: str) -> None:
         ('manifest-path = "x/Cargo.toml"', {}, "manifest-path = 'x/Cargo.toml': there is no"),
         ("", {"demo/empty.txt": ""}, "holds no __init__.py; add one"),
         ('data = "nodata"', {}, "data = 'nodata': there is no such folder"),
+        ("", {"demo.data/lib/x.txt": ""}, "holds only the folders data, scripts, headers"),
     ],
 )
 def test_what_buildrs_refuses_names_the_key(

@@ -35,7 +35,7 @@ from buildrs import folders
 from buildrs.errors import ConfigError
 
 from .crate_metadata import complete_project
-from .manifest import load_toml, workspace_root
+from .manifest import load_toml
 from .maturin_keys import (
     KEYS,
     NOTED,
@@ -133,9 +133,7 @@ def _import(name: str) -> str:
     return name.replace("-", "_")
 
 
-def _binding(
-    tool: Mapping[str, Any], crate: Mapping[str, Any], workspace: Mapping[str, Any]
-) -> str:
+def _binding(tool: Mapping[str, Any], crate: Mapping[str, Any]) -> str:
     """``pyo3`` or ``bin``: the bindings given, or detected as maturin detects them."""
     given = text(tool, "bindings")
     if given is not None:
@@ -198,6 +196,9 @@ def _module_name(tool: Mapping[str, Any], crate: Mapping[str, Any], manifest: Pa
     return _import(name)
 
 
+_DATA_FOLDERS = ("data", "scripts", "headers", "purelib", "platlib")
+
+
 def _layout(
     root: Path, tool: Mapping[str, Any], module: str, python_dir: Path, binding: str
 ) -> tuple[MaturinLayout, str]:
@@ -211,6 +212,12 @@ def _layout(
     if data_given and not data.is_dir():
         raise ConfigError(f"{WHERE}.data = {data_given!r}: there is no such folder in {root}")
     data_dir = data if data.is_dir() else None
+    for entry in sorted(data_dir.iterdir()) if data_dir else []:
+        if not entry.is_dir() or entry.name not in _DATA_FOLDERS:
+            raise ConfigError(
+                f"{entry}: a wheel's data folder holds only the folders "
+                f"{', '.join(_DATA_FOLDERS)}; move it into one of them"
+            )
     if binding == "bin":
         packages = [p for p in extra if (python_dir / p).is_dir()]
         if top.is_dir():
@@ -269,8 +276,7 @@ def read_maturin(root: Path, pyproject: Mapping[str, Any]) -> MaturinProject | N
             f"{manifest} is a virtual workspace manifest; set [tool.maturin] manifest-path "
             "to the Cargo.toml of the crate that builds the module"
         )
-    _, workspace = workspace_root(manifest.parent, crate)
-    binding = _binding(tool, crate, workspace)
+    binding = _binding(tool, crate)
     targets_given = tool.get("targets")
     if targets_given is not None and (
         not isinstance(targets_given, list) or len(targets_given) > 1
