@@ -348,6 +348,8 @@ def stubs_requirement(t: TargetSettings, crate: CrateInfo, build: BuildSettings)
 
 def _for_python(t: TargetSettings, platform: Platform) -> set[str]:
     """The target's conditional features that the interpreter built for matches."""
+    if not t.conditional_features:
+        return set()
     from packaging.specifiers import SpecifierSet
 
     version = "{}.{}".format(*platform.python_version)
