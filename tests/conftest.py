@@ -205,6 +205,19 @@ def build_env(buildrs_wheel: Path) -> dict[str, str]:
     return env
 
 
+def maturin_env(build_env: Mapping[str, str]) -> dict[str, str]:
+    """``build_env`` for builds with maturin's backend (installed here, a test extra):
+    the maturin program of this environment first on PATH (the backend runs the one it
+    finds there), and the dev profile in the shared target directory, as buildrs' builds
+    use it, so the two tools compile the dependencies they share once."""
+    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
+    env = dict(build_env)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["MATURIN_PEP517_ARGS"] = "--profile dev"
+    return env
+
+
 @dataclass
 class Venv:
     path: Path

@@ -9,20 +9,18 @@ buildrs does not build, stopped with the key named."""
 from __future__ import annotations
 
 import email.parser
-import os
 import shutil
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from conftest import (
     CRATES,
     CopyProject,
     Venv,
     failing_build,
+    maturin_env,
     pip_wheel,
     pip_wheel_logged,
     run,
@@ -184,8 +182,6 @@ def test_include_and_exclude_give_the_wheel_maturin_gives(
     matched against the file's path in the wheel (``mat_demo/tests/*``) and in the
     project (``python/mat_demo/sub/**``), file by file (``mat_demo/gone/``, a folder,
     leaves nothing out)."""
-    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
     root = _mixed(copy_project)
     files = {
         "python/mat_demo/key.secret": "s",
@@ -211,8 +207,7 @@ def test_include_and_exclude_give_the_wheel_maturin_gives(
     text = (theirs_root / "pyproject.toml").read_text()
     backend = '[build-system]\nrequires = ["maturin>=1.16,<2"]\nbuild-backend = "maturin"\n'
     (theirs_root / "pyproject.toml").write_text(backend + text[text.index("[project]") :])
-    env = {**build_env, "CARGO_TARGET_DIR": str(tmp_path / "maturin-target")}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    env = maturin_env(build_env)
     argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     run([*argv, "-w", str(tmp_path / "theirs"), str(theirs_root)], env=env)
     (theirs,) = (tmp_path / "theirs").glob("*.whl")
@@ -311,8 +306,6 @@ def test_a_binary_project_gives_the_wheel_maturin_gives(
 ) -> None:
     """``bindings = "bin"``: the crate's binary as a script of a ``py3-none`` wheel, the
     same files as maturin 1.16's wheel, and it runs once installed."""
-    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
     files = {
         "Cargo.toml": '[package]\nname = "hello-bin"\nversion = "0.3.0"\nedition = "2021"\n',
         "src/main.rs": 'fn main() {\n    println!("hello from rust");\n}\n',
@@ -327,10 +320,7 @@ def test_a_binary_project_gives_the_wheel_maturin_gives(
             (root / name).write_text(text)
         system = f'[build-system]\nrequires = ["{tool}"]\nbuild-backend = "{backend}"\n\n'
         (root / "pyproject.toml").write_text(system + files["pyproject.toml"])
-    env = {
-        **build_env,
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), build_env["PATH"]]),
-    }
+    env = maturin_env(build_env)
     argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     run([*argv, "-w", str(tmp_path / "theirs"), str(roots["maturin"])], env=env)
     (theirs,) = (tmp_path / "theirs").glob("*.whl")

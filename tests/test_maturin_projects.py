@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sys
 import tarfile
 import urllib.error
@@ -39,7 +38,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from conftest import SHARED_TARGET, Venv, run
+from conftest import SHARED_TARGET, Venv, maturin_env, run
 
 
 class Project(NamedTuple):
@@ -201,27 +200,17 @@ def outside_dist_info(files: dict[str, bytes]) -> dict[str, bytes]:
     return {n: d for n, d in files.items() if not n.split("/")[0].endswith(".dist-info")}
 
 
-@pytest.fixture(scope="module")
-def maturin_env(build_env: dict[str, str]) -> dict[str, str]:
-    if shutil.which("maturin", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("maturin is a test extra: pip install -e '.[test]'")
-    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET / "release-projects")}
-    # maturin's backend runs the maturin program it finds on PATH: this environment's.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env.pop("BUILDRS_PROFILE", None)
-    return env
-
-
 @pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_a_maturin_project_builds_the_same_wheel(
-    project: Project, maturin_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
+    project: Project, build_env: dict[str, str], tmp_path: Path, fresh_venv: Venv
 ) -> None:
+    env = maturin_env(build_env)
     sdist = fetch(project)
     theirs_root = unpack(sdist, tmp_path / "maturin")
-    theirs = pip_wheel(theirs_root, tmp_path / "maturin-out", maturin_env, "--no-build-isolation")
+    theirs = pip_wheel(theirs_root, tmp_path / "maturin-out", env, "--no-build-isolation")
     ours_root = unpack(sdist, tmp_path / "buildrs")
     with_buildrs(ours_root)
-    ours = pip_wheel(ours_root, tmp_path / "buildrs-out", maturin_env)
+    ours = pip_wheel(ours_root, tmp_path / "buildrs-out", build_env)
 
     assert ours.name == theirs.name
     ours_files, theirs_files = contents(ours), contents(theirs)
