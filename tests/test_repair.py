@@ -25,18 +25,6 @@ from conftest import (
 pytestmark = [pytest.mark.integration, pytest.mark.network]
 
 
-@pytest.fixture
-def libgreet(tmp_path: Path) -> Path:
-    """libgreet.so.1, built into a private prefix; returns the prefix."""
-    prefix = tmp_path / "prefix"
-    (prefix / "lib").mkdir(parents=True)
-    source = CRATES / "repair" / "greet" / "greet.c"
-    library = prefix / "lib" / "libgreet.so.1"
-    run(["cc", "-shared", "-fPIC", "-Wl,-soname,libgreet.so.1", "-o", str(library), str(source)])
-    (prefix / "lib" / "libgreet.so").symlink_to("libgreet.so.1")
-    return prefix
-
-
 def test_a_wheel_needing_a_private_library_is_repaired_and_runs_without_it(
     copy_project: CopyProject,
     build_env: dict[str, str],

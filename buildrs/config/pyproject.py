@@ -30,6 +30,7 @@ from buildrs.errors import ConfigError
 
 from .manifest import load_toml
 from .maturin import MaturinLayout, read_maturin
+from .release import ReleaseMatrix, read_release
 from .resolve import read_project_table
 from .settings import project_keys
 from .targets import TargetSettings, target_from_table
@@ -38,6 +39,7 @@ from .values import check_keys
 __all__ = ["BuildrsConfig", "load_pyproject", "parse_config", "project_folder"]
 
 _TARGET_TABLES = ("ext-modules", "bins")
+_RELEASE = "release"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class BuildrsConfig:
     """A maturin project's layout (``config.maturin``)."""
     notes: tuple[str, ...] = ()
     """What the build says about the configuration it read."""
+    release: ReleaseMatrix | None = None
+    """``[tool.buildrs.release]``: the matrix ``python -m buildrs wheels`` builds."""
 
 
 def _targets(
@@ -73,10 +77,14 @@ def parse_config(table: Mapping[str, Any], file: str = "pyproject.toml") -> Buil
     where = f"{file}: [tool.buildrs]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table")
-    table = check_keys(table, [*_TARGET_TABLES, *project_keys()], where)
+    table = check_keys(table, [*_TARGET_TABLES, _RELEASE, *project_keys()], where)
     targets = _targets(table.get("ext-modules", []), "ext-modules", "ext", file)
     targets += _targets(table.get("bins", []), "bins", "bin", file)
-    return BuildrsConfig(targets=tuple(targets), project=read_project_table(table, where))
+    release = read_release(table[_RELEASE], file) if _RELEASE in table else None
+    settings = {k: v for k, v in table.items() if k != _RELEASE}
+    return BuildrsConfig(
+        targets=tuple(targets), project=read_project_table(settings, where), release=release
+    )
 
 
 def _requires(data: Mapping[str, Any]) -> set[str]:
@@ -129,11 +137,15 @@ def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | N
         return data, None
     _check_unread_tables(data, tool)
     table = tool.get("buildrs")
+    release = None
     if table is not None:
-        return data, parse_config(table, "pyproject.toml")
+        config = parse_config(table, "pyproject.toml")
+        if not isinstance(table, dict) or set(table) != {_RELEASE}:
+            return data, config
+        release = config.release  # a maturin project's release matrix alone
     maturin = read_maturin(project_dir, data)
     if maturin is None:
-        return data, None
+        return data, None if release is None else BuildrsConfig(release=release)
     settings = read_project_table(maturin.settings, "pyproject.toml: [tool.maturin]")
     config = BuildrsConfig(
         targets=maturin.targets,
@@ -141,6 +153,7 @@ def load_pyproject(project_dir: Path) -> tuple[dict[str, Any], BuildrsConfig | N
         read_from=maturin.read_from,
         maturin=maturin.layout,
         notes=maturin.notes,
+        release=release,
     )
     return maturin.pyproject, config
 

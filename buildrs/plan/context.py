@@ -21,6 +21,7 @@ from typing import Any
 from buildrs.config.maturin import MaturinLayout
 from buildrs.config.packages import check_target_packages
 from buildrs.config.pyproject import load_pyproject
+from buildrs.config.release import ReleaseMatrix
 from buildrs.config.resolve import CommandOptions, resolve
 from buildrs.config.settings import BuildSettings
 from buildrs.config.targets import TargetSettings
@@ -56,6 +57,8 @@ class ProjectContext:
     """The table the targets were read from (``[tool.maturin]`` for a maturin project)."""
     maturin: MaturinLayout | None = None
     """A maturin project's layout: its wheel's Python part is laid out as maturin's."""
+    release: ReleaseMatrix | None = None
+    """``[tool.buildrs.release]``: the matrix ``python -m buildrs wheels`` builds."""
     _plans: dict[tuple[object, ...], DistPlan] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -100,6 +103,7 @@ class ProjectContext:
             config_settings=dict(config_settings or {}),
             read_from=config.read_from if config else "[tool.buildrs]",
             maturin=config.maturin if config else None,
+            release=config.release if config else None,
         )
 
     @property
@@ -141,3 +145,14 @@ class ProjectContext:
     def with_settings(self, settings: BuildSettings) -> ProjectContext:
         """The same project with other settings (and plans made anew)."""
         return replace(self, settings=settings, _plans={})
+
+    def for_target(self, triple: str, version: tuple[int, int] | None, zig: bool) -> ProjectContext:
+        """The same project built for another machine's ``triple``: for the CPython
+        ``version`` (given to pyo3 as ``PYO3_CROSS_PYTHON_VERSION``, unless
+        ``PYO3_CROSS_LIB_DIR`` names the target Python's own), or, with ``None``, for
+        modules of the stable ABI alone; linked through zig with ``zig``."""
+        environ = dict(self.environ)
+        if version is not None and not environ.get("PYO3_CROSS_LIB_DIR"):
+            environ["PYO3_CROSS_PYTHON_VERSION"] = f"{version[0]}.{version[1]}"
+        settings = replace(self.settings, target=triple, zig=self.settings.zig or zig)
+        return replace(self, settings=settings, environ=environ, _plans={})

