@@ -226,3 +226,23 @@ def test_table_has_a_row_per_cell(tmp_path: Path) -> None:
         "verified": None,
         "error": "no standard library\nmore",
     }
+
+
+def test_each_version_reaches_pyo3_and_a_lib_dir_of_another_is_refused(tmp_path: Path) -> None:
+    from buildrs.plan.context import ProjectContext
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1"\n')
+    context = ProjectContext.load(tmp_path, environ={"PYO3_CROSS_PYTHON_VERSION": "3.9"})
+    cell = context.for_target(ARM, (3, 12), zig=True)
+    assert cell.environ["PYO3_CROSS_PYTHON_VERSION"] == "3.12"
+    assert (cell.settings.target, cell.settings.zig) == (ARM, True)
+    assert context.for_target(ARM, None, zig=False).environ == context.environ  # abi3
+    lib = tmp_path / "lib" / "python3.11"
+    lib.mkdir(parents=True)
+    (lib / "_sysconfigdata__linux_aarch64-linux-gnu.py").write_text(
+        "build_time_vars = {'VERSION': '3.11', 'EXT_SUFFIX': '.cpython-311-aarch64-linux-gnu.so'}\n"
+    )
+    given = ProjectContext.load(tmp_path, environ={"PYO3_CROSS_LIB_DIR": str(lib)})
+    assert "PYO3_CROSS_PYTHON_VERSION" not in given.for_target(ARM, (3, 11), zig=True).environ
+    with pytest.raises(ConfigError, match=r"PYO3_CROSS_LIB_DIR=.* holds CPython 3.11's files"):
+        given.for_target(ARM, (3, 12), zig=True)

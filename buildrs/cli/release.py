@@ -327,7 +327,7 @@ def release(
     sdist: bool = False,
 ) -> list[Outcome]:
     """Build the release matrix of ``project`` into ``out`` (the sdist first with
-    ``sdist``); every cell's outcome, also written as JSON beside ``out``."""
+    ``sdist``); every cell's outcome, also written as JSON into ``out`` (``REPORT``)."""
     from buildrs.plan.context import ProjectContext
 
     from .wheels import buildable_here, check_interpreters

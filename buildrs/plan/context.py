@@ -152,7 +152,21 @@ class ProjectContext:
         ``PYO3_CROSS_LIB_DIR`` names the target Python's own), or, with ``None``, for
         modules of the stable ABI alone; linked through zig with ``zig``."""
         environ = dict(self.environ)
-        if version is not None and not environ.get("PYO3_CROSS_LIB_DIR"):
+        lib_dir = environ.get("PYO3_CROSS_LIB_DIR")
+        if version is not None and lib_dir:
+            from buildrs.errors import ConfigError
+
+            from .crosspython import cross_python
+
+            environ.pop("PYO3_CROSS_PYTHON_VERSION", None)
+            found = cross_python(environ, version).version
+            if found != version:
+                raise ConfigError(
+                    f"{triple}, CPython {version[0]}.{version[1]}: PYO3_CROSS_LIB_DIR={lib_dir} "
+                    f"holds CPython {found[0]}.{found[1]}'s files; unset it (buildrs gives pyo3 "
+                    "each version itself), or build that version alone"
+                )
+        elif version is not None:
             environ["PYO3_CROSS_PYTHON_VERSION"] = f"{version[0]}.{version[1]}"
         settings = replace(self.settings, target=triple, zig=self.settings.zig or zig)
         return replace(self, settings=settings, environ=environ, _plans={})
