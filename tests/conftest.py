@@ -149,16 +149,48 @@ def counting_cargo(directory: Path) -> tuple[Path, Path]:
     return wrapper, log
 
 
-def find_cpython(minor: int) -> str | None:
-    """A working CPython 3.<minor>: on PATH, or one of pyenv's."""
-    name = f"python3.{minor}"
+PYTHONS = Path(os.environ.get("BUILDRS_PYTHONS_DIR", "/var/cache/buildrs/pythons")) / "bin"
+"""Where ``.ci/pythons`` puts the CPythons pyenv has none of here: ``python3.14`` and
+``python3.15`` (wrappers running Debian unstable's in a root of their own, through
+``in-sid``) and the free-threaded ``python3.13t``."""
+
+
+def find_cpython(minor: int, free_threaded: bool = False) -> str | None:
+    """A working CPython 3.<minor>: on PATH, one of pyenv's, or one ``.ci/pythons`` made."""
+    name = f"python3.{minor}{'t' if free_threaded else ''}"
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates = [shutil.which(name), *sorted(pyenv_root.glob(f"versions/3.{minor}.*/bin/{name}"))]
+    candidates = [
+        shutil.which(name),
+        *sorted(pyenv_root.glob(f"versions/3.{minor}.*/bin/{name}")),
+        PYTHONS / name if (PYTHONS / name).exists() else None,
+    ]
     for exe in filter(None, candidates):
         probe = run([str(exe), "-c", "import sys; print(sys.implementation.name)"], check=False)
         if probe.returncode == 0 and probe.stdout.strip() == "cpython":
             return str(exe)
     return None
+
+
+def in_sid(python: str) -> bool:
+    """Whether ``python`` is one of the wrappers that run Debian unstable's CPythons in
+    their root: a virtual environment of it runs there too (see ``own_venv``)."""
+    path = Path(python)
+    return path.parent == PYTHONS and b"in-sid" in path.read_bytes()[:512]
+
+
+def own_venv(python: str, path: Path) -> str:
+    """A virtual environment of ``python`` with its own pip; returns a program that runs
+    its interpreter (for a CPython of the Debian unstable root, a script that runs the
+    environment's interpreter there)."""
+    made = run([python, "-m", "venv", str(path)], check=False)
+    if made.returncode != 0:
+        pytest.skip(f"{python} cannot make a virtual environment: {made.stderr.strip()[-200:]}")
+    if not in_sid(python):
+        return str(path / "bin" / "python")
+    runner = path / "run-python"
+    runner.write_text(f'#!/bin/sh\nexec "{PYTHONS / "in-sid"}" "{path}/bin/python" "$@"\n')
+    runner.chmod(0o755)
+    return str(runner)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ Interpreters that are not installed are skipped with the command that installs t
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import sysconfig
@@ -24,6 +25,7 @@ from conftest import (
     Venv,
     failing_build,
     find_cpython,
+    own_venv,
     run,
 )
 
@@ -46,14 +48,6 @@ def interpreter_facts(python: str) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def own_venv(python: str, path: Path) -> str:
-    """A virtual environment of ``python`` with its own pip; returns its interpreter."""
-    made = run([python, "-m", "venv", str(path)], check=False)
-    if made.returncode != 0:
-        pytest.skip(f"{python} cannot make a virtual environment: {made.stderr.strip()[-200:]}")
-    return str(path / "bin" / "python")
-
-
 @pytest.mark.network
 @pytest.mark.parametrize("minor", PYO3_CPYTHONS, ids=lambda minor: f"3.{minor}")
 def test_example_builds_and_imports_on_cpython(
@@ -61,7 +55,10 @@ def test_example_builds_and_imports_on_cpython(
 ) -> None:
     found = find_cpython(minor)
     if found is None:
-        pytest.skip(f"CPython 3.{minor} is not installed here (pyenv install 3.{minor})")
+        pytest.skip(
+            f"CPython 3.{minor} is not installed here "
+            f"(pyenv install 3.{minor}; bash .ci/pythons makes 3.14 and 3.15)"
+        )
     python = own_venv(found, tmp_path / "venv")
     suffix, version = interpreter_facts(python)
     assert version == f"3.{minor}"
@@ -79,6 +76,15 @@ def test_example_builds_and_imports_on_cpython(
         cwd=tmp_path,
     ).stdout.split()
     assert out == ["12", f"_native{suffix}"]
+    if minor >= 14:
+        # The newest Pythons (Debian's, in a root of their own): the example's own tests too.
+        run([python, "-m", "pip", "install", "-q", "pytest"], env=env)
+        tests = tmp_path / "example-tests"
+        shutil.copytree(EXAMPLE / "tests", tests)
+        result = run(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests)], cwd=tmp_path
+        )
+        assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
 
 
 def find_pypy() -> str | None:
@@ -173,3 +179,92 @@ def test_pyo3_python_naming_another_version_is_refused(
         f"error: PYO3_PYTHON={other} is CPython {version.strip()}, but this build runs on" in output
     )
     assert "Unset PYO3_PYTHON, or run the build with that interpreter" in output
+
+
+def test_wheels_builds_for_pythons_reached_through_a_wrapper(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``wheels -i`` takes a program that runs an interpreter in another root (here
+    Debian unstable's CPython 3.14 and 3.15, in a chroot): the interpreter is probed and
+    run through it, cargo and the wheel are made here, and each wheel imports there."""
+    pythons = {minor: find_cpython(minor) for minor in (14, 15)}
+    missing = [f"3.{minor}" for minor, found in pythons.items() if found is None]
+    if missing:
+        pytest.skip(f"CPython {', '.join(missing)} not here (bash .ci/pythons makes them)")
+    project = copy_project(EXAMPLE)
+    dist = tmp_path / "dist"
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
+    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
+    for found in pythons.values():
+        command += ["-i", str(found)]
+    run(command, cwd=project, env=env)
+    for minor, found in pythons.items():
+        assert found is not None
+        wheel = dist / f"example_crate-0.1.0-cp3{minor}-cp3{minor}-linux_x86_64.whl"
+        assert wheel.is_file(), sorted(p.name for p in dist.iterdir())
+        python = own_venv(found, tmp_path / f"venv3{minor}")
+        run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)])
+        out = run([python, "-c", "import example_crate as e; print(e.sum_as_string(3, 9))"])
+        assert out.stdout.strip() == "12"
+
+
+THREADED_CALLS = """
+import sys, threading, ft_demo
+threads = [threading.Thread(target=ft_demo.bump, args=(200_000,)) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sys._is_gil_enabled(), ft_demo.total())
+"""
+
+
+@pytest.mark.network
+def test_free_threaded_cpython_builds_a_module_that_runs_without_the_gil(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A pyo3 0.28 crate through pip on a free-threaded CPython 3.13: the module and the
+    wheel are named for ``cp313t`` (its abi3 feature does not apply there, as pyo3
+    decides), the GIL stays off when eight threads call it at once, and a build of the
+    same crate whose module declares ``gil_used = true`` says the GIL comes back on."""
+    found = find_cpython(13, free_threaded=True)
+    if found is None:
+        pytest.skip("no free-threaded CPython 3.13 here (bash .ci/pythons builds one)")
+    python = own_venv(found, tmp_path / "venv")
+    project = copy_project(CRATES / "freethreaded")
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "cpython313t")}
+    logs = {}
+    for name, extra in (("free", []), ("gil", ["-C", "buildrs.features=gil-used"])):
+        dist = tmp_path / f"dist-{name}"
+        command = [python, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(dist), *extra]
+        result = run([*command, str(project)], env=env)
+        logs[name] = result.stdout + result.stderr
+        (wheel,) = dist.glob("*.whl")
+        assert wheel.name == "ft_demo-0.1.0-cp313-cp313t-linux_x86_64.whl"
+        with zipfile.ZipFile(wheel) as archive:
+            assert "ft_demo/_native.cpython-313t-x86_64-linux-gnu.so" in archive.namelist()
+    assert (
+        "note: ext-module 'ft_demo._native': free-threaded CPython 3.13 cannot load abi3 "
+        "modules, so the module is built for this interpreter only "
+        "(_native.cpython-313t-x86_64-linux-gnu.so)"
+    ) in logs["free"]
+    gil_note = "free-threaded CPython 3.13 turns the GIL back on when it imports this module"
+    assert gil_note not in logs["free"]
+    assert (
+        f"note: ext-module 'ft_demo._native': {gil_note}, which does not declare that it "
+        "runs without the GIL. Once the module is thread-safe, declare it: "
+        "#[pymodule(gil_used = false)]"
+    ) in logs["gil"]
+
+    wheel = next((tmp_path / "dist-free").glob("*.whl"))
+    run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_GIL"}
+    out = run([python, "-c", THREADED_CALLS], cwd=tmp_path, env=env)
+    assert out.stdout.split() == ["False", "1600000"]
+    assert "GIL" not in out.stderr
+
+    wheel = next((tmp_path / "dist-gil").glob("*.whl"))
+    run([python, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", str(wheel)])
+    out = run([python, "-c", THREADED_CALLS], cwd=tmp_path, env=env)
+    assert out.stdout.split() == ["True", "1600000"]
+    assert "The global interpreter lock (GIL) has been enabled" in out.stderr

@@ -35,6 +35,7 @@ from .artifacts import (
     universal,
 )
 from .cargo import Selected
+from .gil import report_gil
 from .install import Installed, Layout, install_targets
 from .stubs import write_stubs
 
@@ -272,6 +273,7 @@ class _Builder:
         if invocation.slice is not None:
             selected = universal(selected, self.slices)
         installed = install_targets(selected, done.output, self.layout, self.project_dir)
+        report_gil(installed, self.plan.platform, self.environ)
         installed += write_stubs(
             installed, self.layout, self.plan.platform.cross, self.layout.package_dir
         )

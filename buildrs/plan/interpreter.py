@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,7 +127,11 @@ def probe(path: str) -> Python:
     code = f"{_FACTS}\nprint(json.dumps(_facts()))"
     try:
         result = process.run([path, "-I", "-c", code], quiet=True, check=False)
-        facts = json.loads(result.stdout) if result.returncode == 0 else None
+        facts: Any = json.loads(result.stdout) if result.returncode == 0 else None
+        if facts is not None and not os.path.isfile(facts["executable"]):
+            # A program that runs the interpreter in another root (a chroot, a
+            # container): its paths mean nothing here, so it is run through ``path``.
+            facts["executable"] = facts["base"] = os.path.abspath(path)
         return _from_facts(facts)
     except (BuildrsError, ValueError, KeyError, TypeError, IndexError):
         raise ConfigError(f"{path} could not be run as a Python interpreter") from None

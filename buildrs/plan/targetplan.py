@@ -312,9 +312,19 @@ def _no_abi3_note(
     wanted = _abi3_floor(t, plain, build, _crate_abi3_floors(t, crate, plain, build, features))
     if wanted is None:
         return None
-    python = python_name(platform.implementation)
-    python = "free-threaded " + python if platform.free_threaded else python
     major, minor = platform.python_version
+    if platform.free_threaded:
+        abi3t = (
+            "pyo3's abi3t-py315 feature builds one for both"
+            if (major, minor) >= (3, 15)
+            else "abi3t, the stable ABI both builds load, starts with 3.15"
+        )
+        return (
+            f"{t.describe()}: free-threaded CPython {major}.{minor} cannot load abi3 "
+            f"modules, so the module is built for this interpreter only ({filename}) "
+            f"instead of abi3 (Python {wanted[0]}.{wanted[1]}+), as pyo3 does ({abi3t})"
+        )
+    python = python_name(platform.implementation)
     return (
         f"{t.describe()}: {python} {major}.{minor} has no stable ABI, so the module is "
         f"built for this interpreter only ({filename}) instead of abi3 "

@@ -1,0 +1,3 @@
+from ._native import bump, total
+
+__all__ = ["bump", "total"]
