@@ -8,6 +8,7 @@ Interpreters that are not installed are skipped with the command that installs t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -268,3 +269,79 @@ def test_free_threaded_cpython_builds_a_module_that_runs_without_the_gil(
     out = run([python, "-c", THREADED_CALLS], cwd=tmp_path, env=env)
     assert out.stdout.split() == ["True", "1600000"]
     assert "The global interpreter lock (GIL) has been enabled" in out.stderr
+
+
+@pytest.mark.network
+def test_abi3t_wheel_serves_cpython_315_and_newer_only(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A pyo3 crate with both ``abi3-py39`` and ``abi3t-py315``, built through pip by
+    CPython 3.15: pyo3 builds the free-threaded stable ABI (PEP 803), so the module is
+    ``_native.abi3t.so`` in a ``cp315-abi3.abi3t`` wheel, which 3.15 imports and 3.14's
+    pip refuses. (No free-threaded 3.15 can be had here to import it too.)"""
+    pythons = {minor: find_cpython(minor) for minor in (14, 15)}
+    if None in pythons.values():
+        pytest.skip("CPython 3.14 and 3.15 are not here (bash .ci/pythons makes them)")
+    python315 = own_venv(str(pythons[15]), tmp_path / "venv315")
+    project = copy_project(CRATES / "abi3t")
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "cpython315")}
+    dist = tmp_path / "dist"
+    run([python315, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(project)], env=env)
+    (wheel,) = dist.glob("*.whl")
+    assert wheel.name == "abi3t_demo-0.1.0-cp315-abi3.abi3t-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "abi3t_demo/_native.abi3t.so" in archive.namelist()
+        meta = archive.read("abi3t_demo-0.1.0.dist-info/WHEEL").decode()
+    assert "Tag: cp315-abi3-linux_x86_64\nTag: cp315-abi3t-linux_x86_64\n" in meta
+
+    run([python315, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)])
+    call = "import abi3t_demo as a; c = a.Counter(); c.add(2); print(c.add(3), a.triple('ab'))"
+    assert run([python315, "-c", call], cwd=tmp_path).stdout.split() == ["5", "ababab"]
+
+    python314 = own_venv(str(pythons[14]), tmp_path / "venv314")
+    refused = run(
+        [python314, "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)], check=False
+    )
+    assert refused.returncode != 0
+    assert "is not a supported wheel on this platform" in refused.stderr
+
+    # abi3audit reads the floor from the tag; the one symbol it does not know is the
+    # module's own PEP 793 export hook, which CPython 3.15 calls to load it.
+    abi3audit = shutil.which("abi3audit", path=str(Path(sys.executable).parent))
+    if abi3audit is None:
+        pytest.skip("abi3audit is not installed (it is a test extra)")
+    report = run([abi3audit, "--report", str(wheel)], check=False).stdout
+    (result,) = json.loads(report[report.index("{") :])["specs"][str(wheel)]["wheel"]
+    assert result["result"]["baseline"] == "3.15"
+    assert result["result"]["non_abi3_symbols"] == ["PyModExport__native"]
+
+
+def test_wheels_makes_one_abi3_wheel_and_one_abi3t_wheel(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """``wheels`` over CPython 3.11, 3.14 and 3.15 for the crate with abi3-py39 and
+    abi3t-py315: one ``cp39-abi3`` wheel (3.14 needs none of its own) and one
+    ``cp315-abi3.abi3t`` wheel; 3.14 imports the first, 3.15 the second."""
+    pythons = {minor: find_cpython(minor) for minor in (11, 14, 15)}
+    if None in pythons.values():
+        pytest.skip("CPython 3.11, 3.14 and 3.15 are not all here (bash .ci/pythons)")
+    project = copy_project(CRATES / "abi3t")
+    dist = tmp_path / "dist"
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
+    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
+    for found in pythons.values():
+        command += ["-i", str(found)]
+    run(command, cwd=project, env=env)
+    assert sorted(p.name for p in dist.glob("*.whl")) == [
+        "abi3t_demo-0.1.0-cp315-abi3.abi3t-linux_x86_64.whl",
+        "abi3t_demo-0.1.0-cp39-abi3-linux_x86_64.whl",
+    ]
+    call = "import abi3t_demo as a, os; print(a.triple('x'), os.path.basename(a._native.__file__))"
+    for minor, wheel, module in (
+        (14, "cp39-abi3", "_native.abi3.so"),
+        (15, "cp315-abi3.abi3t", "_native.abi3t.so"),
+    ):
+        python = own_venv(str(pythons[minor]), tmp_path / f"venv3{minor}")
+        path = dist / f"abi3t_demo-0.1.0-{wheel}-linux_x86_64.whl"
+        run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(path)])
+        assert run([python, "-c", call], cwd=tmp_path).stdout.split() == ["xxx", module]

@@ -22,6 +22,7 @@ from conftest import (
     Venv,
     audit_abi3,
     find_cpython,
+    own_venv,
     pip_wheel,
     run,
 )
@@ -231,14 +232,13 @@ def test_abi3_wheel_is_tagged_and_imports_on_every_cpython(
     for index, exe in enumerate(interpreters):
         # Each interpreter's own pip decides whether the wheel's tags fit it.
         target = tmp_path / f"venv{index}"
-        run([exe, "-m", "venv", str(target)])
-        python = str(target / "bin" / "python")
+        python = own_venv(exe, target)
         run(
             [python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)],
             env=build_env,
         )
         version = run(
-            [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
         ).stdout.strip()
         greeting = run(
             [python, "-c", "import abi3_demo; print(abi3_demo.hello('abi3'))"], cwd=target

@@ -385,6 +385,62 @@ def test_py_limited_api_setting(
     assert features == ([added] if added else [])
 
 
+def _interpreter(version: tuple[int, int], free_threaded: bool) -> Platform:
+    tag = f"{version[0]}{version[1]}{'t' if free_threaded else ''}"
+    suffix = f".cpython-{tag}-x86_64-linux-gnu.so"
+    return replace(LINUX, python_version=version, free_threaded=free_threaded, ext_suffix=suffix)
+
+
+@pytest.mark.parametrize(
+    ("features", "version", "free_threaded", "filename", "floor", "abi3t"),
+    [
+        # abi3 and abi3t asked for together, as a crate serving every CPython would.
+        (("abi3-py39", "abi3t-py315"), (3, 11), False, "_native.abi3.so", (3, 9), False),
+        (("abi3-py39", "abi3t-py315"), (3, 14), False, "_native.abi3.so", (3, 9), False),
+        (("abi3-py39", "abi3t-py315"), (3, 15), False, "_native.abi3t.so", (3, 15), True),
+        (("abi3-py39", "abi3t-py315"), (3, 16), False, "_native.abi3t.so", (3, 15), True),
+        (("abi3-py39", "abi3t-py315"), (3, 15), True, "_native.abi3t.so", (3, 15), True),
+        # free-threaded builds before 3.15 have no stable ABI at all
+        (
+            ("abi3-py39", "abi3t-py315"),
+            (3, 13),
+            True,
+            "_native.cpython-313t-x86_64-linux-gnu.so",
+            None,
+            False,
+        ),
+        (
+            ("abi3-py39", "abi3t-py315"),
+            (3, 14),
+            True,
+            "_native.cpython-314t-x86_64-linux-gnu.so",
+            None,
+            False,
+        ),
+        # abi3 alone: free-threaded 3.15 cannot load it
+        (("abi3-py39",), (3, 15), False, "_native.abi3.so", (3, 9), False),
+        (("abi3-py39",), (3, 15), True, "_native.cpython-315t-x86_64-linux-gnu.so", None, False),
+        # abi3t alone
+        (("abi3t-py315",), (3, 14), False, "_native.cpython-314-x86_64-linux-gnu.so", None, False),
+        (("abi3t-py315",), (3, 15), True, "_native.abi3t.so", (3, 15), True),
+        (("abi3t",), (3, 16), False, "_native.abi3t.so", (3, 16), True),
+    ],
+)
+def test_abi3t_is_chosen_as_pyo3_chooses_it(
+    features: tuple[str, ...],
+    version: tuple[int, int],
+    free_threaded: bool,
+    filename: str,
+    floor: tuple[int, int] | None,
+    abi3t: bool,
+) -> None:
+    info = crate(pyo3_features=features)
+    platform = _interpreter(version, free_threaded)
+    (invocation,) = plan([ext()], {Path("Cargo.toml"): info}, platform)
+    (target,) = invocation.targets
+    assert (target.filename, target.abi3, target.abi3t) == (filename, floor, abi3t)
+
+
 def test_abi3_not_used_on_pypy_or_free_threaded() -> None:
     info = crate(pyo3_features=("abi3-py39",))
     pypy = replace(LINUX, implementation="pypy", ext_suffix=".pypy310-pp73-x86_64-linux-gnu.so")
@@ -676,3 +732,33 @@ def test_modules_of_one_workspace_share_one_cargo_build() -> None:
         "--release",
     ]
     assert alone.args[:2] == ("rustc", "--lib") and alone.targets[0].target == "pkg._c"
+
+
+@pytest.mark.parametrize(
+    ("setting", "features", "version", "refused"),
+    [
+        ("cp39", (), (3, 13), True),
+        (True, (), (3, 14), True),
+        (True, ("abi3-py39",), (3, 13), True),
+        # pyo3's features alone: pyo3 builds for the interpreter, and so does buildrs
+        ("auto", ("abi3-py39",), (3, 13), False),
+        (False, (), (3, 13), False),
+        # abi3t is what a free-threaded 3.15 can load
+        (True, ("abi3t-py315",), (3, 15), False),
+    ],
+)
+def test_abi3_asked_of_buildrs_is_refused_for_free_threaded_cpython(
+    setting: object, features: tuple[str, ...], version: tuple[int, int], refused: bool
+) -> None:
+    info = crate(pyo3_features=features)
+    platform = _interpreter(version, free_threaded=True)
+    if not refused:
+        plan([ext(py_limited_api=setting)], {Path("Cargo.toml"): info}, platform)
+        return
+    with pytest.raises(ConfigError) as error:
+        plan([ext(py_limited_api=setting)], {Path("Cargo.toml"): info}, platform)
+    assert str(error.value).startswith(
+        f"RustExtension('pkg._native'): py-limited-api asks for abi3, but free-threaded "
+        f"CPython {version[0]}.{version[1]} cannot load abi3 modules."
+    )
+    assert "abi3t (pyo3's abi3t-py315 feature)" in str(error.value)

@@ -238,6 +238,18 @@ TAGS = [
         ("cp313", "cp313t", "linux_x86_64"),
     ),
     (
+        _python(version=(3, 14), soabi="cpython-314t-x86_64-linux-gnu", free_threaded=True),
+        ("cp314", "cp314t", "linux_x86_64"),
+    ),
+    (
+        _python(version=(3, 15), soabi="cpython-315t-x86_64-linux-gnu", free_threaded=True),
+        ("cp315", "cp315t", "linux_x86_64"),
+    ),
+    (
+        _python(version=(3, 15), soabi="cpython-315-x86_64-linux-gnu"),
+        ("cp315", "cp315", "linux_x86_64"),
+    ),
+    (
         _python(implementation="pypy", version=(3, 10), soabi="pypy310-pp73-x86_64-linux-gnu"),
         ("pp310", "pypy310_pp73", "linux_x86_64"),
     ),
@@ -343,8 +355,27 @@ MACOS = _python(
     platform="macosx-11.0-arm64",
     sys_platform="darwin",
 )
+CPYTHON315 = _python(
+    version=(3, 15),
+    ext_suffix=".cpython-315-x86_64-linux-gnu.so",
+    soabi="cpython-315-x86_64-linux-gnu",
+)
+
+
+def _free_threaded(minor: int) -> Python:
+    soabi = f"cpython-3{minor}t-x86_64-linux-gnu"
+    return _python(version=(3, minor), ext_suffix=f".{soabi}.so", soabi=soabi, free_threaded=True)
+
+
 WHEEL_TAGS = [
     ("abi3", _python(), ("cp39", "abi3", "linux_x86_64")),
+    ("abi3", CPYTHON315, ("cp39", "abi3", "linux_x86_64")),
+    ("abi3", _free_threaded(14), ("cp314", "cp314t", "linux_x86_64")),
+    ("abi3", _free_threaded(15), ("cp315", "cp315t", "linux_x86_64")),
+    ("abi3t", _python(), ("cp39", "abi3", "linux_x86_64")),
+    ("abi3t", CPYTHON315, ("cp315", "abi3.abi3t", "linux_x86_64")),
+    ("abi3t", _free_threaded(15), ("cp315", "abi3.abi3t", "linux_x86_64")),
+    ("abi3t", _free_threaded(14), ("cp314", "cp314t", "linux_x86_64")),
     ("abi3", PYPY, ("pp310", "pypy310_pp73", "linux_x86_64")),
     ("abi3", FREE_THREADED, ("cp313", "cp313t", "linux_x86_64")),
     (

@@ -15,6 +15,7 @@ LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"
 FREE_313 = "pkg/_native.cpython-313t-x86_64-linux-gnu.so"
 ABI3 = "pkg/_native.abi3.so"
+ABI3T = "pkg/_native.abi3t.so"
 WIN_311 = "pkg/_native.cp311-win_amd64.pyd"
 
 
@@ -37,6 +38,7 @@ def test_module_abi(name: str, expected: tuple[str, tuple[int, int] | None]) -> 
 
 CP311 = ("cp311", "cp311", "linux_x86_64")
 CP39_ABI3 = ("cp39", "abi3", "linux_x86_64")
+CP315_ABI3T = ("cp315", "abi3.abi3t", "linux_x86_64")
 PURE = ("py3", "none", "linux_x86_64")
 
 
@@ -46,6 +48,29 @@ PURE = ("py3", "none", "linux_x86_64")
         ([LINUX_311], CP311, {LINUX_311: None}, None),
         ([ABI3], CP39_ABI3, {ABI3: (3, 9)}, None),
         ([ABI3], CP311, {ABI3: (3, 9)}, None),  # an abi3 module runs on 3.11 too
+        ([ABI3T], CP315_ABI3T, {ABI3T: (3, 15)}, None),
+        ([ABI3T], ("cp315", "abi3", "linux_x86_64"), {ABI3T: (3, 15)}, None),
+        ([ABI3T], ("cp315", "cp315t", "linux_x86_64"), {ABI3T: (3, 15)}, None),
+        (
+            [ABI3],
+            CP315_ABI3T,
+            {ABI3: (3, 9)},
+            f"{ABI3} is not built for abi3t, but the wheel is tagged "
+            "cp315-abi3.abi3t-linux_x86_64, which free-threaded CPython installs",
+        ),
+        (
+            ["pkg/_native.cpython-315-x86_64-linux-gnu.so"],
+            CP315_ABI3T,
+            {},
+            "pkg/_native.cpython-315-x86_64-linux-gnu.so is not built for abi3t",
+        ),
+        (
+            [ABI3T],
+            ("cp314", "abi3.abi3t", "linux_x86_64"),
+            {ABI3T: (3, 15)},
+            f"{ABI3T} needs the stable ABI of Python 3.15 or newer, but the wheel is tagged "
+            "cp314-abi3.abi3t-linux_x86_64",
+        ),
         ([ABI3, "pkg/libhelper.so"], CP39_ABI3, {ABI3: (3, 8)}, None),
         (
             [LINUX_311],

@@ -50,15 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["build_wheels", "buildable_here", "check_interpreters", "find_uv", "seed"]
 
 
-def _all_abi3(context: ProjectContext) -> bool:
-    """Whether every module of the project is built for the stable ABI (one wheel
-    then serves every CPython)."""
-    if not context.declared:
-        return False  # declared in setup.py: every interpreter builds its own
-    plan = context.plan()
-    return bool(plan.modules) and plan.abi3_floor is not None
-
-
 def find_uv(environ: Mapping[str, str]) -> str:
     """uv: on PATH, or beside the running interpreter (``pip install uv``)."""
     found = shutil.which("uv", path=environ.get("PATH")) or shutil.which(
@@ -179,15 +170,21 @@ def check_interpreters(interpreters: Sequence[Python]) -> None:
 
 
 def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequence[Python]:
-    """The interpreters that build: each of a name of its own, or the first CPython
-    alone where one abi3 wheel serves them all."""
+    """The interpreters that build: the first of those whose wheels would carry the
+    same tag (one abi3 wheel serves every GIL-enabled CPython; a free-threaded one, a
+    PyPy, or a CPython 3.15 building abi3t needs its own)."""
     if not interpreters:
         raise ConfigError("wheels: no interpreter to build for; name one with -i")
     check_interpreters(interpreters)
-    if len(interpreters) > 1 and _all_abi3(context):
-        cpythons = [i for i in interpreters if i.implementation == "cpython"]
-        return cpythons[:1] or interpreters[:1]
-    return interpreters
+    if len(interpreters) == 1 or not context.declared:
+        return interpreters  # declared in setup.py: every interpreter builds its own
+    from buildrs.wheel.tag import wheel_tag
+
+    builders: dict[str, Python] = {}
+    for python in interpreters:
+        tag = str(wheel_tag(context.plan(python), python, context.environ))
+        builders.setdefault(tag, python)
+    return list(builders.values())
 
 
 def build_wheels(

@@ -266,14 +266,22 @@ def copy_generated(
 
 
 def _check_init_symbol(planned: PlannedTarget, artifact: Path) -> None:
-    """Fail unless the library exports the function Python calls to load it."""
+    """Fail unless the library exports the function Python calls to load it:
+    ``PyInit_<name>``, or PEP 793's ``PyModExport_<name>``, which CPython 3.15+ calls
+    first (pyo3's abi3t modules export only that)."""
     if planned.init_symbol is None:
         return
     exported = exported_symbols(artifact)
-    if exported is None or planned.init_symbol in exported:
-        return
-    others = sorted(name[len("PyInit_") :] for name in exported if name.startswith("PyInit_"))
     name = planned.init_symbol[len("PyInit_") :]
+    if exported is None or {planned.init_symbol, f"PyModExport_{name}"} & set(exported):
+        return
+    others = sorted(
+        {
+            symbol.split("_", 1)[1]
+            for symbol in exported
+            if symbol.startswith(("PyInit_", "PyModExport_"))
+        }
+    )
     found = (
         f"it exports the init function of {', '.join(repr(o) for o in others)} instead"
         if others

@@ -59,7 +59,9 @@ class PlannedTarget:
     to_scripts: bool = False
     """Installed into the scripts directory (``bin/``) rather than into a package."""
     abi3: tuple[int, int] | None = None
-    """The stable-ABI floor when the module is built against ``abi3``."""
+    """The stable-ABI floor when the module is built against ``abi3`` or ``abi3t``."""
+    abi3t: bool = False
+    """Built for ``abi3t`` (PEP 803), which free-threaded CPython 3.15+ loads too."""
     init_symbol: str | None = None
     """The symbol Python calls to load the module (PyO3 and RustCPython)."""
     wrapper: str | None = None
@@ -153,6 +155,12 @@ class DistPlan:
         if not floors or any(floor is None for floor in floors):
             return None
         return max(f for f in floors if f is not None)
+
+    @property
+    def abi3t(self) -> bool:
+        """Every extension module is built for ``abi3t``: the wheel is tagged
+        ``abi3.abi3t`` and serves free-threaded CPython too."""
+        return bool(self.modules) and all(t.abi3t for t in self.modules)
 
 
 def _tool(build: BuildSettings) -> Literal["cargo", "cargo-zigbuild"]:
@@ -318,6 +326,7 @@ def _planned(t: TargetSettings, crate: CrateInfo, decided: TargetPlan) -> Planne
         package=t.package,
         to_scripts=t.kind == "bin",
         abi3=decided.abi3,
+        abi3t=decided.abi3t,
         init_symbol=(
             f"PyInit_{t.module_name}"
             if t.binding in (Binding.PyO3, Binding.RustCPython) and not t.is_bin

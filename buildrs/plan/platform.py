@@ -91,6 +91,12 @@ class Platform:
         return ".pyd" if self.os == "windows" else ".abi3.so"
 
     @property
+    def abi3t_suffix(self) -> str:
+        """Suffix of modules of the free-threaded stable ABI (PEP 803): ``.abi3t.so``,
+        which CPython 3.15+ loads whether free-threaded or not, or, on Windows, ``.pyd``."""
+        return ".pyd" if self.os == "windows" else ".abi3t.so"
+
+    @property
     def exe_suffix(self) -> str:
         return ".exe" if self.os == "windows" else ""
 

@@ -6,7 +6,7 @@ the installed file's name, the rustc flags and the variables. Pure, like ``plan`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from buildrs.config.manifest import CrateInfo
 from buildrs.config.settings import BuildSettings
@@ -14,7 +14,8 @@ from buildrs.config.targets import Binding, Strip, TargetSettings
 from buildrs.config.values import check_cargo_args
 from buildrs.errors import ConfigError, ManifestError
 
-from .platform import Platform, python_name
+from .platform import Platform
+from .stableabi import choose_stable_abi, default_features, no_stable_abi_note
 
 __all__ = [
     "PYO3_ENV_SINCE",
@@ -88,71 +89,6 @@ def _profile_for(
     return _normal_profile(build.editable_profile if inplace else build.wheel_profile), args
 
 
-def _default_features(t: TargetSettings, build: BuildSettings) -> bool:
-    return "--no-default-features" not in t.args + build.cargo_args
-
-
-def _crate_abi3_floors(
-    t: TargetSettings,
-    crate: CrateInfo,
-    platform: Platform,
-    build: BuildSettings,
-    features: Sequence[str],
-) -> list[tuple[int, int]]:
-    """The stable-ABI floors pyo3's ``abi3*`` features give, as the crate is built."""
-    floors = []
-    if t.binding is Binding.PyO3:
-        for feature in crate.dependency_features("pyo3", features, _default_features(t, build)):
-            if feature.startswith("abi3-py3") and feature[8:].isdigit():
-                floors.append((3, int(feature[8:])))
-            elif feature == "abi3":
-                floors.append(platform.python_version)
-    return floors
-
-
-def _asked_floor(t: TargetSettings, build: BuildSettings) -> tuple[int, int] | bool | None:
-    """The stable ABI the target asks for itself (``True``: any), else ``None``."""
-    setting = t.py_limited_api
-    if isinstance(setting, tuple):
-        return setting
-    if setting in (True, "auto") and build.py_limited_api is not None:
-        return build.py_limited_api  # bdist_wheel's floor
-    return True if setting is True else None
-
-
-def _abi3_features(
-    t: TargetSettings, crate: CrateInfo, floors: Sequence[tuple[int, int]], build: BuildSettings
-) -> list[str]:
-    """pyo3's feature for the stable ABI a target asks for (``py_limited_api``, or
-    ``bdist_wheel``'s for ``"auto"`` targets): without it pyo3 builds a module for one
-    Python version, which a ``.abi3`` name and tag would claim runs on others."""
-    dep = crate.dependencies.get("pyo3")
-    asked = _asked_floor(t, build)
-    if dep is None or t.binding is not Binding.PyO3 or t.is_bin or asked is None:
-        return []
-    if isinstance(asked, tuple):
-        if floors and min(floors) <= asked:
-            return []
-        return [f"{dep.key}/abi3-py{asked[0]}{asked[1]}"]
-    return [] if floors else [f"{dep.key}/abi3"]
-
-
-def _abi3_floor(
-    t: TargetSettings, platform: Platform, build: BuildSettings, floors: list[tuple[int, int]]
-) -> tuple[int, int] | None:
-    """The stable-ABI floor a module is built for, or ``None`` for a version-specific one."""
-    if t.is_bin or t.py_limited_api is False:
-        return None
-    if not platform.is_cpython or platform.free_threaded:
-        return None
-    asked = _asked_floor(t, build)
-    if isinstance(asked, tuple) and t.binding is not Binding.PyO3:
-        return asked  # the name is all a NoBinding library's stable ABI is
-    if asked is True and not floors:
-        return platform.python_version
-    return min(floors) if floors else None
-
-
 def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
     """The cargo target ``t`` builds, or a ManifestError naming the fix."""
     manifest = crate.manifest_path
@@ -183,9 +119,13 @@ def _cargo_name(t: TargetSettings, crate: CrateInfo) -> str:
     return crate.lib_name
 
 
-def _file_name(t: TargetSettings, platform: Platform, abi3: tuple[int, int] | None) -> str:
+def _file_name(
+    t: TargetSettings, platform: Platform, abi3: tuple[int, int] | None, abi3t: bool = False
+) -> str:
     if t.is_bin:
         name = t.module_name + platform.exe_suffix
+    elif abi3t:
+        name = t.module_name + platform.abi3t_suffix
     else:
         name = t.module_name + (platform.abi3_suffix if abi3 else platform.ext_suffix)
     if len(name.encode("utf-8")) > NAME_MAX:
@@ -245,7 +185,7 @@ def _stubs(
     if not t.stubs:
         return None
     dep = crate.dependencies.get("pyo3")
-    inspected = crate.dependency_features("pyo3", features, _default_features(t, build))
+    inspected = crate.dependency_features("pyo3", features, default_features(t, build))
     if dep is not None and "experimental-inspect" in inspected and dep.version:
         major, minor = dep.version
         return "introspection", f"pyo3-introspection>={major}.{minor},<{major}.{minor + 1}"
@@ -297,41 +237,6 @@ def _binding_features(t: TargetSettings, crate: CrateInfo, enabled: Sequence[str
     return [f"{dep.key}/extension-module"]
 
 
-def _no_abi3_note(
-    t: TargetSettings,
-    crate: CrateInfo,
-    platform: Platform,
-    build: BuildSettings,
-    features: Sequence[str],
-    filename: str,
-) -> str | None:
-    """Why a module that asks for the stable ABI is built for this interpreter only."""
-    if platform.is_cpython and not platform.free_threaded:
-        return None
-    plain = replace(platform, implementation="cpython", free_threaded=False)
-    wanted = _abi3_floor(t, plain, build, _crate_abi3_floors(t, crate, plain, build, features))
-    if wanted is None:
-        return None
-    major, minor = platform.python_version
-    if platform.free_threaded:
-        abi3t = (
-            "pyo3's abi3t-py315 feature builds one for both"
-            if (major, minor) >= (3, 15)
-            else "abi3t, the stable ABI both builds load, starts with 3.15"
-        )
-        return (
-            f"{t.describe()}: free-threaded CPython {major}.{minor} cannot load abi3 "
-            f"modules, so the module is built for this interpreter only ({filename}) "
-            f"instead of abi3 (Python {wanted[0]}.{wanted[1]}+), as pyo3 does ({abi3t})"
-        )
-    python = python_name(platform.implementation)
-    return (
-        f"{t.describe()}: {python} {major}.{minor} has no stable ABI, so the module is "
-        f"built for this interpreter only ({filename}) instead of abi3 "
-        f"(Python {wanted[0]}.{wanted[1]}+), as pyo3 does"
-    )
-
-
 @dataclass(frozen=True)
 class TargetPlan:
     """Everything planned for one target, before targets are grouped into cargo runs."""
@@ -342,6 +247,8 @@ class TargetPlan:
     features: tuple[str, ...]
     """Every feature cargo is given for it, sorted."""
     abi3: tuple[int, int] | None
+    abi3t: bool
+    """The module is built for ``abi3t`` (``abi3`` then holds its floor)."""
     filename: str
     cargo_name: str
     rustc_flags: tuple[str, ...]
@@ -386,22 +293,20 @@ def plan_target(
     profile, args = _profile_for(t, build, inplace)
     enabled = sorted(set(t.features) | set(build.features) | _for_python(t, platform))
     enabled += _binding_features(t, crate, enabled)
-    floors = _crate_abi3_floors(t, crate, platform, build, enabled)
-    features = sorted({*enabled, *_abi3_features(t, crate, floors, build)})
-    floors = _crate_abi3_floors(t, crate, platform, build, features)
-    abi3 = _abi3_floor(t, platform, build, floors)
-    filename = _file_name(t, platform, abi3)
+    abi = choose_stable_abi(t, crate, platform, build, enabled)
+    filename = _file_name(t, platform, abi.floor, abi.abi3t)
     return TargetPlan(
         profile=profile,
         args=(*args, *build.cargo_args),
-        features=tuple(features),
-        abi3=abi3,
+        features=abi.features,
+        abi3=abi.floor,
+        abi3t=abi.abi3t,
         filename=filename,
         cargo_name=_cargo_name(t, crate),
         rustc_flags=tuple(_rustc_flags(t, platform, filename)),
         target_rustflags=_target_rustflags(t, platform, build.zig),
         env=target_env(t, platform, build),
-        note=_no_abi3_note(t, crate, platform, build, features, filename),
+        note=no_stable_abi_note(t, crate, platform, build, abi.features, filename),
         musl_libc=musl_libc_name(platform.target),
-        stubs=_stubs(t, crate, features, build),
+        stubs=_stubs(t, crate, abi.features, build),
     )

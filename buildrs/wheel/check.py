@@ -110,11 +110,14 @@ _VERSIONED = (
 
 def module_abi(name: str) -> tuple[str, tuple[int, int] | None]:
     """What an extension module file's name says it needs: ``("abi3", None)``,
+    ``("abi3t", None)`` (PEP 803's, which free-threaded CPython loads too),
     ``("cp", (3, 11))`` (``"cpt"`` for free-threaded), ``("other", None)`` for
     another implementation's module, or ``("", None)`` when the name says nothing
     (a plain ``.so``, or not a module at all)."""
     if name.endswith(".abi3.so"):
         return "abi3", None
+    if name.endswith(".abi3t.so"):
+        return "abi3t", None
     for pattern in _VERSIONED:
         found = pattern.search(name)
         if found:
@@ -140,7 +143,7 @@ def check_wheel_files(
     """Problems of a wheel holding ``files`` (paths relative to its root, with ``/``)
     under ``tag``. ``floors`` maps the Rust modules' paths to their abi3 floors;
     ``required`` lists ``(path, label)`` of the declared, non-optional targets."""
-    impl, abi, platform_tag = tag
+    _, abi, platform_tag = tag
     wheel = "-".join(tag)
     present = set(files)
     problems = [
@@ -148,12 +151,10 @@ def check_wheel_files(
         for path, label in required
         if path not in present
     ]
-    version = _tag_version(impl)
     for path in sorted(present):
         kind, module_version = module_abi(path)
         if not kind or kind == "other":
             continue
-        floor = floors.get(path)
         named, promised = _named_system(path), _tag_system(platform_tag)
         if named and promised and named != promised:
             problems.append(
@@ -164,25 +165,51 @@ def check_wheel_files(
                 f"{path} is an extension module, but the wheel is tagged {wheel}, "
                 "which claims no Python ABI"
             )
-        elif abi == "abi3" and kind != "abi3":
-            problems.append(
-                f"{path} is built for one Python version only, but the wheel is tagged "
-                f"{wheel} (the stable ABI): it would install on other versions and fail "
-                "to import. Build it against the stable ABI (py-limited-api, or pyo3's "
-                "abi3 features) or drop [bdist_wheel] py_limited_api"
-            )
-        elif kind in ("cp", "cpt") and version is not None and module_version != version:
-            problems.append(
-                f"{path} is built for Python {module_version[0]}.{module_version[1]}"  # type: ignore[index]
-                f" but the wheel is tagged {wheel}"
-            )
-        elif kind == "abi3" and floor is not None and version is not None and version < floor:
-            problems.append(
-                f"{path} needs the stable ABI of Python {floor[0]}.{floor[1]} or newer, "
-                f"but the wheel is tagged {wheel} and would install on older versions. "
-                f"Enable pyo3's abi3-py{impl[2:]} feature or raise py_limited_api"
-            )
+        else:
+            problem = _abi_problem(path, kind, module_version, floors.get(path), tag)
+            if problem:
+                problems.append(problem)
     return problems
+
+
+def _abi_problem(
+    path: str,
+    kind: str,
+    module_version: tuple[int, int] | None,
+    floor: tuple[int, int] | None,
+    tag: tuple[str, str, str],
+) -> str | None:
+    """What is wrong with a module of ``kind`` (``module_abi``) under ``tag``'s
+    interpreter and ABI, if anything."""
+    impl, abi, _ = tag
+    wheel = "-".join(tag)
+    version = _tag_version(impl)
+    if "abi3t" in abi.split(".") and kind != "abi3t":
+        return (
+            f"{path} is not built for abi3t, but the wheel is tagged {wheel}, which "
+            "free-threaded CPython installs: it would fail to import there. Build "
+            "every module with pyo3's abi3t-py315 feature"
+        )
+    if abi == "abi3" and kind not in ("abi3", "abi3t"):
+        return (
+            f"{path} is built for one Python version only, but the wheel is tagged "
+            f"{wheel} (the stable ABI): it would install on other versions and fail "
+            "to import. Build it against the stable ABI (py-limited-api, or pyo3's "
+            "abi3 features) or drop [bdist_wheel] py_limited_api"
+        )
+    if kind in ("cp", "cpt") and version is not None and module_version != version:
+        assert module_version is not None
+        return (
+            f"{path} is built for Python {module_version[0]}.{module_version[1]}"
+            f" but the wheel is tagged {wheel}"
+        )
+    if kind in ("abi3", "abi3t") and floor is not None and version is not None and version < floor:
+        return (
+            f"{path} needs the stable ABI of Python {floor[0]}.{floor[1]} or newer, "
+            f"but the wheel is tagged {wheel} and would install on older versions. "
+            f"Enable pyo3's abi3-py{impl[2:]} feature or raise py_limited_api"
+        )
+    return None
 
 
 def _named_system(path: str) -> str | None:

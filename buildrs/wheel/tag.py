@@ -6,7 +6,8 @@ for, as setuptools' ``bdist_wheel`` would write it for the same files:
 - no Rust target at all: ``py3-none-any``, a pure-Python wheel;
 - Rust binaries only: ``py3-none-<platform>``;
 - every module built for the stable ABI: ``cpXY-abi3-<platform>``, XY the highest floor
-  (or the version ``bdist_wheel --py-limited-api`` asks for);
+  (or the version ``bdist_wheel --py-limited-api`` asks for); ``cpXY-abi3.abi3t-<platform>``
+  when every module is built for the free-threaded stable ABI (PEP 803) too;
 - otherwise the interpreter's own tags (``cp312-cp312``, ``cp313-cp313t``,
   ``pp310-pypy310_pp73``), or those of the CPython a cross build is for.
 
@@ -64,6 +65,8 @@ def wheel_tag(
     impl, abi = interpreter_tag(python), abi_tag(python)
     # ``bdist_wheel --py-limited-api`` asks for the tag; else the modules' floor says it.
     floor = plan.settings.py_limited_api or plan.abi3_floor
+    if plan.abi3t and floor is not None and impl.startswith("cp"):
+        return WheelTag(f"cp{floor[0]}{floor[1]}", "abi3.abi3t", plat)
     if floor is not None and impl.startswith("cp") and not python.free_threaded:
         return WheelTag(f"cp{floor[0]}{floor[1]}", "abi3", plat)
     version = plan.platform.python_version

@@ -1,0 +1,3 @@
+from ._native import Counter, triple
+
+__all__ = ["Counter", "triple"]
