@@ -182,25 +182,37 @@ def test_pyo3_python_naming_another_version_is_refused(
     assert "Unset PYO3_PYTHON, or run the build with that interpreter" in output
 
 
+def cpythons_or_skip(*minors: int) -> dict[int, str]:
+    """CPython 3.<minor> for each of ``minors``, or a skip naming those missing."""
+    found = {minor: find_cpython(minor) for minor in minors}
+    missing = [f"3.{minor}" for minor, python in found.items() if python is None]
+    if missing:
+        pytest.skip(f"CPython {', '.join(missing)} not here (bash .ci/pythons makes 3.14, 3.15)")
+    return {minor: python for minor, python in found.items() if python is not None}
+
+
+def buildrs_wheels(
+    project: Path, pythons: dict[int, str], dist: Path, build_env: dict[str, str]
+) -> None:
+    """``python -m buildrs wheels -i ...`` over ``pythons`` into ``dist``, in one shared
+    target directory for the wrapped interpreters' builds."""
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
+    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
+    for python in pythons.values():
+        command += ["-i", python]
+    run(command, cwd=project, env=env)
+
+
 def test_wheels_builds_for_pythons_reached_through_a_wrapper(
     copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
 ) -> None:
     """``wheels -i`` takes a program that runs an interpreter in another root (here
     Debian unstable's CPython 3.14 and 3.15, in a chroot): the interpreter is probed and
     run through it, cargo and the wheel are made here, and each wheel imports there."""
-    pythons = {minor: find_cpython(minor) for minor in (14, 15)}
-    missing = [f"3.{minor}" for minor, found in pythons.items() if found is None]
-    if missing:
-        pytest.skip(f"CPython {', '.join(missing)} not here (bash .ci/pythons makes them)")
-    project = copy_project(EXAMPLE)
+    pythons = cpythons_or_skip(14, 15)
     dist = tmp_path / "dist"
-    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
-    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
-    for found in pythons.values():
-        command += ["-i", str(found)]
-    run(command, cwd=project, env=env)
+    buildrs_wheels(copy_project(EXAMPLE), pythons, dist, build_env)
     for minor, found in pythons.items():
-        assert found is not None
         wheel = dist / f"example_crate-0.1.0-cp3{minor}-cp3{minor}-linux_x86_64.whl"
         assert wheel.is_file(), sorted(p.name for p in dist.iterdir())
         python = own_venv(found, tmp_path / f"venv3{minor}")
@@ -279,10 +291,8 @@ def test_abi3t_wheel_serves_cpython_315_and_newer_only(
     CPython 3.15: pyo3 builds the free-threaded stable ABI (PEP 803), so the module is
     ``_native.abi3t.so`` in a ``cp315-abi3.abi3t`` wheel, which 3.15 imports and 3.14's
     pip refuses. (No free-threaded 3.15 can be had here to import it too.)"""
-    pythons = {minor: find_cpython(minor) for minor in (14, 15)}
-    if None in pythons.values():
-        pytest.skip("CPython 3.14 and 3.15 are not here (bash .ci/pythons makes them)")
-    python315 = own_venv(str(pythons[15]), tmp_path / "venv315")
+    pythons = cpythons_or_skip(14, 15)
+    python315 = own_venv(pythons[15], tmp_path / "venv315")
     project = copy_project(CRATES / "abi3t")
     env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "cpython315")}
     dist = tmp_path / "dist"
@@ -298,7 +308,7 @@ def test_abi3t_wheel_serves_cpython_315_and_newer_only(
     call = "import abi3t_demo as a; c = a.Counter(); c.add(2); print(c.add(3), a.triple('ab'))"
     assert run([python315, "-c", call], cwd=tmp_path).stdout.split() == ["5", "ababab"]
 
-    python314 = own_venv(str(pythons[14]), tmp_path / "venv314")
+    python314 = own_venv(pythons[14], tmp_path / "venv314")
     refused = run(
         [python314, "-m", "pip", "install", "--no-index", "--no-deps", str(wheel)], check=False
     )
@@ -322,16 +332,9 @@ def test_wheels_makes_one_abi3_wheel_and_one_abi3t_wheel(
     """``wheels`` over CPython 3.11, 3.14 and 3.15 for the crate with abi3-py39 and
     abi3t-py315: one ``cp39-abi3`` wheel (3.14 needs none of its own) and one
     ``cp315-abi3.abi3t`` wheel; 3.14 imports the first, 3.15 the second."""
-    pythons = {minor: find_cpython(minor) for minor in (11, 14, 15)}
-    if None in pythons.values():
-        pytest.skip("CPython 3.11, 3.14 and 3.15 are not all here (bash .ci/pythons)")
-    project = copy_project(CRATES / "abi3t")
+    pythons = cpythons_or_skip(11, 14, 15)
     dist = tmp_path / "dist"
-    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
-    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
-    for found in pythons.values():
-        command += ["-i", str(found)]
-    run(command, cwd=project, env=env)
+    buildrs_wheels(copy_project(CRATES / "abi3t"), pythons, dist, build_env)
     assert sorted(p.name for p in dist.glob("*.whl")) == [
         "abi3t_demo-0.1.0-cp315-abi3.abi3t-linux_x86_64.whl",
         "abi3t_demo-0.1.0-cp39-abi3-linux_x86_64.whl",
@@ -341,7 +344,7 @@ def test_wheels_makes_one_abi3_wheel_and_one_abi3t_wheel(
         (14, "cp39-abi3", "_native.abi3.so"),
         (15, "cp315-abi3.abi3t", "_native.abi3t.so"),
     ):
-        python = own_venv(str(pythons[minor]), tmp_path / f"venv3{minor}")
+        python = own_venv(pythons[minor], tmp_path / f"venv3{minor}")
         path = dist / f"abi3t_demo-0.1.0-{wheel}-linux_x86_64.whl"
         run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(path)])
         assert run([python, "-c", call], cwd=tmp_path).stdout.split() == ["xxx", module]

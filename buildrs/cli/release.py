@@ -109,12 +109,13 @@ class Outcome:
 
 def host_triple(environ: Mapping[str, str]) -> str:
     """The triple rustc builds for when given none (``rustc -vV``'s ``host``)."""
-    rustc = environ.get("RUSTC") or "rustc"
-    result = process.run([rustc, "-vV"], quiet=True, check=False)
-    for line in result.stdout.splitlines():
-        if line.startswith("host: "):
-            return line.removeprefix("host: ").strip()
-    raise ConfigError(f"wheels: `{rustc} -vV` names no host triple; is Rust installed?")
+    from buildrs.plan.toolchain import rustc_host
+
+    host = rustc_host(environ)
+    if host is None:
+        rustc = environ.get("RUSTC") or "rustc"
+        raise ConfigError(f"wheels: `{rustc} -vV` names no host triple; is Rust installed?")
+    return host
 
 
 def _host_cells(
@@ -162,7 +163,7 @@ def matrix_cells(
             for version in missing:
                 why = f"no CPython {version[0]}.{version[1]} here; give its interpreter with -i"
                 cell = Cell(None, planner, version)
-                failed.append(Outcome(cell, f"{host} ({THIS_MACHINE})", error=why))
+                failed.append(Outcome(cell, _target_label(cell, host), error=why))
         elif shared:
             cells.append(Cell(target, planner, shared=shared))
         else:
@@ -189,17 +190,16 @@ def table(outcomes: Sequence[Outcome]) -> str:
 
 def links_through_zig(triple: str, project: Path, environ: Mapping[str, str], zig: bool) -> bool:
     """Whether ``triple`` links through zig: where no linker is configured for it."""
-    from buildrs.plan.toolchain import configured_linker
+    from buildrs.plan.toolchain import configured_linker, linker_variable
 
     if configured_linker(triple, project, environ) is not None:
         return False
     if not zig and triple.endswith("-windows-msvc"):
-        variable = f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"
         raise ConfigError(
             f"{triple}: no linker is configured for it, and zig cannot link MSVC targets; "
-            f"set {variable} (or [target.{triple}] linker in .cargo/config.toml) to a linker "
-            "with the Windows SDK, build it on Windows, or release the x86_64-pc-windows-gnu "
-            "wheel instead"
+            f"set {linker_variable(triple)} (or [target.{triple}] linker in "
+            ".cargo/config.toml) to a linker with the Windows SDK, build it on Windows, or "
+            "release the x86_64-pc-windows-gnu wheel instead"
         )
     return True
 
@@ -244,16 +244,15 @@ def _zig_for(triple: str, context: ProjectContext, zig: dict[str, bool]) -> bool
         environ = context.environ
         zig[triple] = links_through_zig(triple, context.root, environ, context.settings.zig)
         if zig[triple]:
-            from buildrs.plan.toolchain import find_cargo, find_zigbuild
+            from buildrs.plan.toolchain import find_cargo, find_zigbuild, linker_variable
 
             try:
                 find_zigbuild(find_cargo(environ), environ)
             except ConfigError:
-                variable = f"CARGO_TARGET_{triple.upper().replace('-', '_')}_LINKER"
                 raise ConfigError(
                     f"{triple} is linked through zig, as no linker is configured for it, but "
                     "cargo-zigbuild or zig is not installed: `pip install cargo-zigbuild "
-                    f"ziglang`, or set {variable} to a linker for it"
+                    f"ziglang`, or set {linker_variable(triple)} to a linker for it"
                 ) from None
     return zig[triple]
 

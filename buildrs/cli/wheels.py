@@ -169,10 +169,13 @@ def check_interpreters(interpreters: Sequence[Python]) -> None:
             )
 
 
-def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequence[Python]:
+def _builders(
+    context: ProjectContext, interpreters: Sequence[Python], base: Path
+) -> Sequence[Python]:
     """The interpreters that build: the first of those whose wheels would carry the
     same tag (one abi3 wheel serves every GIL-enabled CPython; a free-threaded one, a
-    PyPy, or a CPython 3.15 building abi3t needs its own)."""
+    PyPy, or a CPython 3.15 building abi3t needs its own). Each is planned as it will
+    build, in its target directory under ``base``, so the plan is made once."""
     if not interpreters:
         raise ConfigError("wheels: no interpreter to build for; name one with -i")
     check_interpreters(interpreters)
@@ -182,7 +185,8 @@ def _builders(context: ProjectContext, interpreters: Sequence[Python]) -> Sequen
 
     builders: dict[str, Python] = {}
     for python in interpreters:
-        tag = str(wheel_tag(context.plan(python), python, context.environ))
+        plan = context.plan(python, target_dir=_target_dir(python, base))
+        tag = str(wheel_tag(plan, python, context.environ))
         builders.setdefault(tag, python)
     return list(builders.values())
 
@@ -202,8 +206,8 @@ def build_wheels(
     from buildrs.plan.context import ProjectContext
 
     context = ProjectContext.load(project, environ=environ)
-    interpreters = _builders(context, interpreters)
     base = Path(environ.get("CARGO_TARGET_DIR") or project / "target")
+    interpreters = _builders(context, interpreters, base)
     out.mkdir(parents=True, exist_ok=True)
     if not (pip_args or uv or no_isolation):
         why = buildable_here(context)
@@ -240,12 +244,17 @@ def build_wheels(
     return made
 
 
+def _target_dir(python: Python, base: Path) -> Path:
+    """The cargo target directory ``python``'s wheel is built in."""
+    return base / f"buildrs-{python.name}"
+
+
 def _target_dirs(interpreters: Sequence[Python], base: Path) -> Iterator[tuple[Python, Path]]:
     """Each interpreter with its target directory under ``base``; a new one starts as
     a copy of the one built before it (see ``seed``)."""
     built: Path | None = None
     for python in interpreters:
-        target_dir = base / f"buildrs-{python.name}"
+        target_dir = _target_dir(python, base)
         if built is not None and not target_dir.exists():
             seed(target_dir, built)
         yield python, target_dir

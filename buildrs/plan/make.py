@@ -231,11 +231,10 @@ def check_objcopy(
         return
     rustc = environ.get("RUSTC") or "rustc"
     sysroot = process.run([rustc, "--print", "sysroot"], quiet=True, check=False).stdout.strip()
-    info = process.run([rustc, "-vV"], quiet=True, check=False).stdout
-    host = next((line[6:] for line in info.splitlines() if line.startswith("host: ")), "")
+    host = toolchain.rustc_host(environ)
     if not sysroot or not host or "apple-darwin" in host:
         return  # on macOS rustc strips with the system's own tools
-    where = Path(sysroot) / "lib" / "rustlib" / host.strip() / "bin"
+    where = Path(sysroot) / "lib" / "rustlib" / host / "bin"
     if (where / "rust-objcopy").exists():
         return
     raise ConfigError(

@@ -28,6 +28,8 @@ __all__ = [
     "configured_linker",
     "find_cargo",
     "find_zigbuild",
+    "linker_variable",
+    "rustc_host",
     "tool_requirements",
     "zig_musl_version",
 ]
@@ -157,10 +159,26 @@ def cargo_configs(project_dir: Path, environ: Mapping[str, str]) -> list[dict[st
     return found
 
 
+def linker_variable(triple: str) -> str:
+    """The variable that names cargo's linker for ``triple``: ``CARGO_TARGET_<TRIPLE>_LINKER``."""
+    return f"CARGO_TARGET_{triple.upper().replace('-', '_').replace('.', '_')}_LINKER"
+
+
+def rustc_host(environ: Mapping[str, str]) -> str | None:
+    """The triple rustc (``$RUSTC``, else ``rustc``) builds for when given none, as
+    ``rustc -vV`` names it; ``None`` where it names none."""
+    rustc = environ.get("RUSTC") or "rustc"
+    info = process.run([rustc, "-vV"], quiet=True, check=False).stdout
+    for line in info.splitlines():
+        if line.startswith("host: "):
+            return line.removeprefix("host: ").strip() or None
+    return None
+
+
 def configured_linker(triple: str, project_dir: Path, environ: Mapping[str, str]) -> str | None:
     """The linker cargo is told to use for ``triple``: ``CARGO_TARGET_<TRIPLE>_LINKER``
     or ``[target.<triple>] linker`` of a cargo config file; ``None`` where none is."""
-    variable = f"CARGO_TARGET_{triple.upper().replace('-', '_').replace('.', '_')}_LINKER"
+    variable = linker_variable(triple)
     if environ.get(variable):
         return environ[variable]
     for config in cargo_configs(project_dir, environ):
