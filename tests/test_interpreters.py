@@ -348,3 +348,30 @@ def test_wheels_makes_one_abi3_wheel_and_one_abi3t_wheel(
         path = dist / f"abi3t_demo-0.1.0-{wheel}-linux_x86_64.whl"
         run([python, "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(path)])
         assert run([python, "-c", call], cwd=tmp_path).stdout.split() == ["xxx", module]
+
+
+def test_release_matrix_groups_this_machines_pythons_by_wheel_tag(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The release matrix (``wheels --target``) over CPython 3.11, 3.14 and 3.15 for
+    the crate with abi3-py39 and abi3t-py315 builds this machine's wheels as
+    ``wheels`` does: one abi3 wheel, imported by the first CPython it serves, and one
+    abi3t wheel, imported by 3.15."""
+    pythons = cpythons_or_skip(11, 14, 15)
+    dist = tmp_path / "dist"
+    env = {**build_env, "CARGO_TARGET_DIR": str(SHARED_TARGET.parent / "wrapped")}
+    command = [sys.executable, "-m", "buildrs", "wheels", "-w", str(dist)]
+    command += ["--target", "x86_64-unknown-linux-gnu"]
+    for python in pythons.values():
+        command += ["-i", python]
+    run(command, cwd=copy_project(CRATES / "abi3t"), env=env)
+    report = json.loads((dist / ".buildrs-release.json").read_text())
+    linux = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+    assert [(r["python"], r["wheel"], r["verified"]) for r in report["results"]] == [
+        ("abi3", f"abi3t_demo-0.1.0-cp39-abi3-{linux}.whl", "imported here (cpython3.11)"),
+        (
+            "abi3t",
+            f"abi3t_demo-0.1.0-cp315-abi3.abi3t-{linux}.whl",
+            "imported here (cpython3.15)",
+        ),
+    ]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -21,8 +23,10 @@ from typing import Any
 import pytest
 from test_platforms import (
     AARCH64,
+    ARM64_PYTHON,
     BUILD_STD,
     CROSS_TARGET,
+    SETUP,
     WINDOWS,
     _need,
     _std_sources,
@@ -31,7 +35,8 @@ from test_platforms import (
 
 from buildrs.binfmt import macho
 from buildrs.binfmt.elf import needed_libraries
-from conftest import CRATES, SHARED_TARGET, CopyProject, find_cpython, run, with_backend
+from buildrs.binfmt.pe import read_pe
+from conftest import CRATES, EXAMPLE, SHARED_TARGET, CopyProject, find_cpython, run, with_backend
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.cross]
 
@@ -62,6 +67,22 @@ def _release(
     return result.returncode, result.stdout + result.stderr, report
 
 
+def _arm64_interpreter(folder: Path) -> str:
+    """The arm64 CPython 3.11 as a command that runs it under qemu, which is how
+    `wheels -i` is given an interpreter of another machine where binfmt_misc does
+    not run it directly."""
+    python = ARM64_PYTHON / "usr" / "bin" / "python3.11"
+    if not python.exists():
+        pytest.skip(f"no arm64 CPython in {ARM64_PYTHON} ({SETUP})")
+    _need("qemu-aarch64-static")
+    wrapper = folder / "python3.11-arm64"
+    wrapper.write_text(
+        f'#!/bin/sh\nQEMU_LD_PREFIX={ARM64_PYTHON} exec qemu-aarch64-static {python} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 def _unpacked(wheel: Path, folder: Path) -> Path:
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(folder)
@@ -83,7 +104,8 @@ def test_abi3_release_from_its_sdist_for_every_target(
     env = _environment(build_env, CROSS_TARGET)
     env["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"] = "aarch64-linux-gnu-gcc"
     out = tmp_path / "dist"
-    code, output, report = _release(project, out, env, "--sdist")
+    interpreters = ["-i", sys.executable, "-i", _arm64_interpreter(tmp_path)]
+    code, output, report = _release(project, out, env, "--sdist", *interpreters)
     assert code == 1, output
     rows = {(r["target"], r["python"]): r for r in report["results"]}
     assert sorted(rows) == [(AARCH64, "abi3"), (NO_STD, "abi3"), (HOST, "abi3")]
@@ -95,7 +117,7 @@ def test_abi3_release_from_its_sdist_for_every_target(
     assert here["this_machine"] and not arm["this_machine"]
     # aarch64's configured linker is used as it is: the compiler's own tag
     assert arm["wheel"] == "abi3_demo-0.1.0-cp39-abi3-linux_aarch64.whl"
-    assert arm["verified"] == "checked from the file"
+    assert arm["verified"] == "imported under emulation (cpython3.11)"
     assert riscv["wheel"] is None
     assert f"Install it with `rustup target add {NO_STD}`" in riscv["error"]
     assert f"{NO_STD}, abi3: the build is for {NO_STD}" in output
@@ -116,7 +138,7 @@ def test_abi3_release_from_its_sdist_for_every_target(
     assert called.stdout == "hello qemu from Python 3.11\n"
 
     before = _state(out)
-    code, output, again = _release(project, out, env, "--sdist")
+    code, output, again = _release(project, out, env, "--sdist", *interpreters)
     assert code == 1
     assert "Compiling" not in output, output
     assert _state(out) == before
@@ -133,6 +155,7 @@ def test_version_specific_release_for_two_targets_and_two_pythons(
     env = _environment(build_env, SHARED_TARGET.parent / "release")
     out = tmp_path / "dist"
     interpreters = [arg for python in pythons for arg in ("-i", str(python))]
+    interpreters += ["-i", _arm64_interpreter(tmp_path)]
     code, output, report = _release(
         project, out, env, "--target", HOST, "--target", AARCH64, *interpreters
     )
@@ -148,7 +171,7 @@ def test_version_specific_release_for_two_targets_and_two_pythons(
     } | {
         (AARCH64, f"cpython3.{minor}"): (
             f"manylinux_demo-0.1.0-cp3{minor}-cp3{minor}-{linux.format('aarch64')}.whl",
-            "checked from the file",
+            "imported under emulation (cpython3.11)" if minor == 11 else "checked from the file",
         )
         for minor in (11, 12)
     }
@@ -236,3 +259,119 @@ def test_a_binary_for_musl_and_macos_stripped_as_asked(
     root = _unpacked(tmp_path / "dist" / made[mac][1], tmp_path / "mac")
     (image,) = macho.images((root / scripts).read_bytes())
     assert image.filetype == 2  # MH_EXECUTE
+
+
+def test_a_library_the_targets_lack_is_grafted_into_aarch64_and_windows_wheels(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """libgreet, a C library of the project's own, built for aarch64 Linux and (as a
+    mingw DLL) for Windows, into folders only the build script names: auditwheel
+    grafts the aarch64 one, repairwheel (delvewheel's repair) the Windows one, each
+    found where the build script told cargo to link it from. The aarch64 wheel is
+    then imported by the arm64 CPython under qemu, with libgreet gone from where it
+    was built."""
+    _need("aarch64-linux-gnu-gcc", "x86_64-w64-mingw32-gcc")
+    _std_sources()
+    source = str(CRATES / "repair" / "greet" / "greet.c")
+    prefix = tmp_path / "prefix"
+    arm_lib, win_lib = prefix / AARCH64 / "lib", prefix / WINDOWS / "lib"
+    arm_lib.mkdir(parents=True)
+    win_lib.mkdir(parents=True)
+    soname = ["-Wl,-soname,libgreet.so.1", "-o", str(arm_lib / "libgreet.so.1")]
+    run(["aarch64-linux-gnu-gcc", "-shared", "-fPIC", *soname, source])
+    (arm_lib / "libgreet.so").symlink_to("libgreet.so.1")
+    implib = f"-Wl,--out-implib,{win_lib / 'libgreet.dll.a'}"
+    run(["x86_64-w64-mingw32-gcc", "-shared", "-o", str(win_lib / "greet.dll"), source, implib])
+
+    project = copy_project(CRATES / "repair")
+    env = {**_environment(build_env, CROSS_TARGET), **BUILD_STD, "GREET_PREFIX": str(prefix)}
+    env["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"] = "aarch64-linux-gnu-gcc"
+    env["CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER"] = "x86_64-w64-mingw32-gcc"
+    out = tmp_path / "dist"
+    args = ["--target", AARCH64, "--target", WINDOWS, "-i", _arm64_interpreter(tmp_path)]
+    code, output, report = _release(project, out, env, *args)
+    assert code == 0, output
+    made = {r["target"]: (r["wheel"], r["verified"]) for r in report["results"]}
+    # auditwheel tags it for the policy it now meets (the cross glibc's symbols say which)
+    assert re.fullmatch(
+        r"repair_demo-0\.1\.0-cp39-abi3-manylinux_2_\d+_aarch64\.whl", made[AARCH64][0]
+    )
+    assert made[AARCH64][1] == "imported under emulation (cpython3.11)"
+    assert made[WINDOWS] == ("repair_demo-0.1.0-cp39-abi3-win_amd64.whl", "checked from the file")
+    before = _state(out)
+    code, output, _ = _release(project, out, env, *args)
+    assert code == 0
+    assert "Compiling" not in output, output
+    assert _state(out) == before, output
+
+    root = _unpacked(out / made[AARCH64][0], tmp_path / "arm")
+    (grafted,) = (root / "repair_demo.libs").glob("libgreet*.so*")
+    assert grafted.name in (needed_libraries(root / "repair_pkg" / "_native.abi3.so") or ())
+    with zipfile.ZipFile(out / made[WINDOWS][0]) as archive:
+        names = archive.namelist()
+        (dll,) = [
+            n for n in names if n.rsplit("/", 1)[-1].startswith("greet") and n.endswith(".dll")
+        ]
+        module = read_pe(archive.read("repair_pkg/_native.pyd"))
+    assert module is not None and dll.rsplit("/", 1)[-1] in module.imported_dlls, (names, module)
+    assert "greet.dll" not in module.imported_dlls
+
+    shutil.rmtree(prefix)  # only the grafted copies are left
+    called = arm64_python(
+        "from repair_pkg import _native; print(_native.greeting())", root, cwd=tmp_path
+    )
+    assert called.stdout == "hello from libgreet\n"
+
+
+def test_example_crates_release_wheels_module_and_binary_for_every_target(
+    copy_project: CopyProject, build_env: dict[str, str], tmp_path: Path
+) -> None:
+    """What a release is, not what the other tests build: the example crate, abi3,
+    in the release profile (stripped, optimised; macOS binaries stripped by the
+    sysroot's rust-objcopy), module and `example-wc` binary, for every target this
+    machine builds, in one run. The musl binary is linked through zig from the
+    standard library cargo built, static, and runs here."""
+    _need("aarch64-linux-gnu-gcc", "x86_64-w64-mingw32-gcc")
+    _std_sources()
+    project = copy_project(EXAMPLE)
+    pyproject = project / "pyproject.toml"
+    module = 'target = "example_crate._native"'
+    text = pyproject.read_text()
+    assert module in text
+    pyproject.write_text(text.replace(module, module + '\nfeatures = ["pyo3/abi3-py39"]', 1))
+    target_dir = SHARED_TARGET.parent / "release-profile"
+    env = {**_environment(build_env, target_dir), **BUILD_STD, "BUILDRS_PROFILE": "release"}
+    env["CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER"] = "aarch64-linux-gnu-gcc"
+    env["CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER"] = "x86_64-w64-mingw32-gcc"
+    env.pop("BUILDRS_ZIG", None)
+    musl = "x86_64-unknown-linux-musl"
+    platforms = {
+        HOST: "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        AARCH64: "linux_aarch64",
+        musl: "musllinux_1_2_x86_64",
+        WINDOWS: "win_amd64",
+        "aarch64-apple-darwin": "macosx_11_0_arm64",  # x86_64's takes the same path
+    }
+    args = [arg for triple in platforms for arg in ("--target", triple)]
+    out = tmp_path / "dist"
+    code, output, report = _release(project, out, env, *args)
+    assert code == 0, output
+    made = {r["target"]: r["wheel"] for r in report["results"]}
+    assert made == {t: f"example_crate-0.1.0-cp39-abi3-{p}.whl" for t, p in platforms.items()}
+    scripts = "example_crate-0.1.0.data/scripts"
+    for triple, wheel in made.items():
+        with zipfile.ZipFile(out / wheel) as archive:
+            names = set(archive.namelist())
+        windows = triple == WINDOWS
+        native = "example_crate/_native." + ("pyd" if windows else "abi3.so")
+        binary = f"{scripts}/example-wc" + (".exe" if windows else "")
+        assert {native, binary} <= names, (triple, sorted(names))
+    words = tmp_path / "words.txt"
+    words.write_text("one two\nthree two\n")
+    for triple in (HOST, musl):
+        root = _unpacked(out / made[triple], tmp_path / triple)
+        program = root / scripts / "example-wc"
+        program.chmod(0o755)
+        assert run([str(program), "two", str(words)]).stdout == "2\n", triple
+    static = _unpacked(out / made[musl], tmp_path / "musl-check") / scripts / "example-wc"
+    assert needed_libraries(static) == ()

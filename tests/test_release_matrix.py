@@ -5,14 +5,24 @@ through zig, and the table a run prints. Built for real in ``test_release.py``."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from buildrs.cli.release import Cell, Outcome, links_through_zig, matrix_cells, table
+from buildrs.cli.release import links_through_zig
+from buildrs.cli.release_matrix import (
+    Cell,
+    Outcome,
+    matrix_cells,
+    split_interpreters,
+    table,
+)
 from buildrs.config.release import ReleaseMatrix, read_release
 from buildrs.errors import ConfigError
 from buildrs.plan.interpreter import Python
+from buildrs.plan.platform import runs_code_of
 from buildrs.plan.toolchain import configured_linker
 
 HOST = "x86_64-unknown-linux-gnu"
@@ -34,10 +44,11 @@ def python(version: tuple[int, int], implementation: str = "cpython", t: bool = 
     )
 
 
-PY311, PY312, PY313T, PYPY = (
+PY311, PY312, PY313T, PY315, PYPY = (
     python((3, 11)),
     python((3, 12)),
     python((3, 13), t=True),
+    python((3, 15)),
     python((3, 10), "pypy"),
 )
 PLANNER = python((3, 11))
@@ -82,11 +93,36 @@ def test_bad_release_tables_name_the_key(table: object, message: str) -> None:
     assert str(error.value).startswith("pyproject.toml: [tool.buildrs.release]")
 
 
+def compat(shared: str | None) -> Callable[[Python], str]:
+    """The start of the tag each interpreter's wheel gets, as ``wheel.tag`` gives it
+    for a crate with pyo3's abi3-py39 and abi3t-py315 features (``shared="abi3"``)."""
+
+    def start(p: Python) -> str:
+        if shared == "py3":
+            return "py3-none"
+        own = f"{p.implementation[:2]}{p.version[0]}{p.version[1]}"
+        if shared is None or p.implementation != "cpython":
+            return f"{own}-{own}{'t' if p.free_threaded else ''}"
+        if p.version >= (3, 15):
+            return "cp39-abi3.abi3t"
+        return f"{own}-{own}t" if p.free_threaded else "cp39-abi3"
+
+    return start
+
+
 def cells(
     targets: list[str], pythons: object, interpreters: list[Python], abi3: bool | str
 ) -> list[tuple[str | None, str]]:
     shared = "abi3" if abi3 is True else (abi3 or None)
-    made, failed = matrix_cells(targets, pythons, interpreters, shared, HOST, PLANNER)  # type: ignore[arg-type]
+    made, failed = matrix_cells(
+        targets,
+        pythons,  # type: ignore[arg-type]
+        interpreters,
+        shared,
+        HOST,
+        PLANNER,
+        compat(shared),
+    )
     return [(c.target, c.python_label) for c in made] + [
         (o.cell.target, f"failed: {o.error}") for o in failed
     ]
@@ -130,9 +166,32 @@ def cells(
         (
             [HOST, ARM, WIN],
             (),
-            [PYPY, PY312, PY311],
+            [PY312, PY311],
             True,
             [(None, "abi3"), (ARM, "abi3"), (WIN, "abi3")],
+        ),
+        # here, one wheel per tag: abi3, abi3t on 3.15, and PyPy's and a free-threaded
+        # CPython's own, as `wheels` builds them
+        (
+            [HOST, ARM],
+            (),
+            [PYPY, PY312, PY313T, PY311, PY315],
+            True,
+            [
+                (None, "pypy3.10"),
+                (None, "abi3"),
+                (None, "cpython3.13t"),
+                (None, "abi3t"),
+                (ARM, "abi3"),
+            ],
+        ),
+        # versions asked for: only their interpreters here
+        (
+            [HOST],
+            ((3, 12), (3, 15)),
+            [PY311, PY312, PY315],
+            True,
+            [(None, "abi3"), (None, "abi3t")],
         ),
         ([ARM], "abi3", [], True, [(ARM, "abi3")]),
         # nothing for one Python version (binaries, C-ABI libraries): py3, one per target
@@ -153,11 +212,11 @@ def test_abi3_asked_of_a_version_specific_project_is_refused() -> None:
     with pytest.raises(
         ConfigError, match=r'pythons = "abi3", but a module is built for one Python version'
     ):
-        matrix_cells([ARM], "abi3", [PY311], None, HOST, PLANNER)
+        matrix_cells([ARM], "abi3", [PY311], None, HOST, PLANNER, compat(None))
 
 
 def test_other_targets_are_planned_by_the_planner_for_the_version_asked() -> None:
-    made, _ = matrix_cells([ARM], ((3, 9),), [PY311], None, HOST, PLANNER)
+    made, _ = matrix_cells([ARM], ((3, 9),), [PY311], None, HOST, PLANNER, compat(None))
     assert made == [Cell(ARM, PLANNER, (3, 9))]
 
 
@@ -246,3 +305,69 @@ def test_each_version_reaches_pyo3_and_a_lib_dir_of_another_is_refused(tmp_path:
     assert "PYO3_CROSS_PYTHON_VERSION" not in given.for_target(ARM, (3, 11), zig=True).environ
     with pytest.raises(ConfigError, match=r"PYO3_CROSS_LIB_DIR=.* holds CPython 3.11's files"):
         given.for_target(ARM, (3, 12), zig=True)
+
+
+def foreign(platform: str, ext_suffix: str, sys_platform: str = "linux") -> Python:
+    return replace(
+        PY311,
+        executable=f"/opt/{platform}/python3.11",
+        platform=platform,
+        ext_suffix=ext_suffix,
+        sys_platform=sys_platform,
+    )
+
+
+ARM64_PY = foreign("linux-aarch64", ".cpython-311-aarch64-linux-gnu.so")
+MUSL_ARM64_PY = foreign("linux-aarch64", ".cpython-311-aarch64-linux-musl.so")
+
+
+@pytest.mark.parametrize(
+    ("python", "triple", "runs"),
+    [
+        (ARM64_PY, ARM, True),
+        (ARM64_PY, "aarch64-unknown-linux-musl", False),
+        (MUSL_ARM64_PY, "aarch64-unknown-linux-musl", True),
+        (ARM64_PY, HOST, False),
+        (ARM64_PY, "aarch64-apple-darwin", False),
+        (PY311, HOST, True),
+    ],
+)
+def test_which_interpreter_imports_a_targets_wheels(
+    python: Python, triple: str, runs: bool
+) -> None:
+    assert runs_code_of(triple, python) is runs
+
+
+@pytest.mark.parametrize(
+    ("interpreters", "targets", "expected"),
+    [
+        ([PY311, ARM64_PY], [HOST, ARM], ([PY311], [ARM64_PY])),
+        ([ARM64_PY], [ARM], ([], [ARM64_PY])),
+        (
+            [PY311, ARM64_PY],
+            [HOST],
+            "wheels: /opt/linux-aarch64/python3.11 is a Python of aarch64-unknown-linux-gnu, "
+            "which is not a target of the release; add --target aarch64-unknown-linux-gnu",
+        ),
+        (
+            [MUSL_ARM64_PY],
+            [ARM],
+            "is a Python of aarch64-unknown-linux-musl, which is not a target of the release; "
+            "add --target aarch64-unknown-linux-musl",
+        ),
+        (
+            [foreign("win-arm64", ".cp311-win_arm64.pyd", "win32")],
+            [ARM],
+            "is a Python of win-arm64; only Linux interpreters of other architectures",
+        ),
+    ],
+)
+def test_interpreters_of_other_machines_import_their_targets_wheels(
+    interpreters: list[Python], targets: list[str], expected: object
+) -> None:
+    if isinstance(expected, str):
+        with pytest.raises(ConfigError) as error:
+            split_interpreters(interpreters, targets)
+        assert expected in str(error.value)
+    else:
+        assert split_interpreters(interpreters, targets) == expected

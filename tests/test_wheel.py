@@ -10,6 +10,7 @@ import pytest
 
 from buildrs.binfmt import macho
 from buildrs.wheel.check import check_binary_platforms, check_wheel_files, module_abi
+from buildrs.wheel.repair import _macos_provided, _windows_provided, system_of
 
 LINUX_311 = "pkg/_native.cpython-311-x86_64-linux-gnu.so"
 LINUX_312 = "pkg/_native.cpython-312-x86_64-linux-gnu.so"
@@ -207,3 +208,64 @@ def test_module_names_for_another_system_are_caught(
     else:
         (found,) = problems
         assert found.startswith(f"{name} is named for {problem}, but the wheel is tagged")
+
+
+@pytest.mark.parametrize(
+    ("name", "system"),
+    [
+        ("demo-1.0-cp39-abi3-win_amd64.whl", "windows"),
+        ("demo-1.0-cp311-cp311-win_arm64.whl", "windows"),
+        ("demo-1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "linux"),
+        ("demo-1.0-cp39-abi3-musllinux_1_2_aarch64.whl", "linux"),
+        ("demo-1.0-cp311-cp311-linux_armv7l.whl", "linux"),
+        ("demo-1.0-cp39-abi3-macosx_11_0_arm64.whl", "macos"),
+        ("demo-1.0-py3-none-any.whl", None),
+    ],
+)
+def test_whose_binaries_a_wheel_holds(name: str, system: str | None) -> None:
+    assert system_of(Path(name)) == system
+
+
+AMD64 = 0x8664
+
+
+@pytest.mark.parametrize(
+    ("dll", "provided"),
+    [
+        ("KERNEL32.dll", True),
+        ("ntdll.dll", True),
+        ("api-ms-win-crt-runtime-l1-1-0.dll", True),
+        ("api-ms-win-core-synch-l1-2-0.dll", True),
+        ("python3.dll", True),
+        ("python313t.dll", True),
+        ("VCRUNTIME140_1.dll", True),
+        ("msvcrt.dll", True),
+        ("bcryptprimitives.dll", True),
+        ("greet.dll", False),
+        ("libgcc_s_seh-1.dll", False),
+        ("libwinpthread-1.dll", False),
+        ("msvcp140.dll", False),
+    ],
+)
+def test_dlls_every_windows_has(dll: str, provided: bool) -> None:
+    assert _windows_provided(dll, AMD64) is provided
+
+
+def test_the_rest_of_windows_dlls_are_delvewheels_list() -> None:
+    pytest.importorskip("delvewheel", reason="delvewheel comes with repairwheel (Python 3.11+)")
+    assert _windows_provided("d3d11.dll", AMD64)
+    assert _windows_provided("WINHTTP.dll", AMD64)
+    assert not _windows_provided("greet.dll", AMD64)
+
+
+@pytest.mark.parametrize(
+    ("library", "provided"),
+    [
+        ("/usr/lib/libSystem.B.dylib", True),
+        ("/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation", True),
+        ("@rpath/libgreet.dylib", False),
+        ("/opt/homebrew/lib/libssl.3.dylib", False),
+    ],
+)
+def test_libraries_every_macos_has(library: str, provided: bool) -> None:
+    assert _macos_provided(library) is provided

@@ -95,7 +95,8 @@ def _add_wheels(commands: Any) -> None:
         action="append",
         default=[],
         metavar="PYTHON",
-        help="an interpreter to build for (a command or a path); repeat it",
+        help="an interpreter to build for (a command or a path); repeat it. One of another "
+        "architecture (run under qemu) imports the wheels of --target for it",
     )
     wheels.add_argument(
         "--find-interpreters",
@@ -291,7 +292,7 @@ def _develop(args: argparse.Namespace) -> int:
 def _wheels(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from buildrs.plan.interpreter import find, find_all, find_each
+    from buildrs.plan.interpreter import find, find_all, find_each, runs_here
 
     from .wheels import build_wheels, find_uv
 
@@ -307,11 +308,13 @@ def _wheels(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise BuildrsError(f"wheels: -w {args.wheel_dir} names a file, not a folder; name a folder")
     project = Path(args.path).resolve()
-    if args.target or args.sdist or _declares_release(project):
+    foreign = not all(runs_here(python) for python in chosen)
+    if args.target or args.sdist or foreign or _declares_release(project):
         if args.uv or args.no_isolation:
             raise BuildrsError(
-                "wheels: a release matrix (--target, --sdist, [tool.buildrs.release]) is built "
-                "in this process; --uv and --no-isolation do not apply to it"
+                "wheels: a release matrix (--target, --sdist, [tool.buildrs.release], or an "
+                "interpreter of another machine) is built in this process; --uv and "
+                "--no-isolation do not apply to it"
             )
         return _release(project, chosen, args.target, out, args.sdist)
     if not chosen:
@@ -335,7 +338,8 @@ def _release(
 ) -> int:
     from buildrs.config.release import check_triple
 
-    from .release import REPORT, release, table
+    from .release import REPORT, release
+    from .release_matrix import table
 
     for triple in targets:
         check_triple(triple, "wheels --target")

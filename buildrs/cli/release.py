@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,72 +39,17 @@ from buildrs.config.release import ABI3, Pythons
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.plan.interpreter import Python, running
 
+from .release_matrix import Cell, Outcome, matrix_cells, split_interpreters, target_label
 from .release_source import unpacked_sdist
 
 if TYPE_CHECKING:
     from buildrs.plan.context import ProjectContext
     from buildrs.plan.invocations import DistPlan
 
-__all__ = [
-    "REPORT",
-    "Cell",
-    "Outcome",
-    "host_triple",
-    "links_through_zig",
-    "matrix_cells",
-    "release",
-    "table",
-]
+__all__ = ["REPORT", "host_triple", "links_through_zig", "release"]
 
-THIS_MACHINE = "this machine"
 REPORT = ".buildrs-release.json"
 """The run's outcomes as JSON, in the wheel folder."""
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One wheel of the matrix."""
-
-    target: str | None
-    """The cargo triple; ``None``: this machine."""
-    python: Python
-    """This machine's interpreter the wheel is for, or, for another target, the one
-    that plans the build."""
-    version: tuple[int, int] | None = None
-    """Another target's CPython version; ``None`` for this machine or a shared wheel."""
-    shared: str | None = None
-    """``"abi3"`` or ``"py3"`` where one wheel per target serves every Python (every
-    module is built for the stable ABI, or none is for one Python version)."""
-
-    @property
-    def python_label(self) -> str:
-        if self.shared:
-            return self.shared
-        if self.version is not None:
-            return f"cpython{self.version[0]}.{self.version[1]}"
-        return self.python.name
-
-
-@dataclass
-class Outcome:
-    """What became of a cell."""
-
-    cell: Cell
-    target_label: str
-    wheel: Path | None = None
-    verified: str = ""
-    error: str | None = None
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "target": self.cell.target or self.target_label.split()[0],
-            "this_machine": self.cell.target is None,
-            "python": self.cell.python_label,
-            "wheel": self.wheel.name if self.wheel else None,
-            "size": self.wheel.stat().st_size if self.wheel else None,
-            "verified": self.verified or None,
-            "error": self.error,
-        }
 
 
 def host_triple(environ: Mapping[str, str]) -> str:
@@ -116,76 +61,6 @@ def host_triple(environ: Mapping[str, str]) -> str:
         rustc = environ.get("RUSTC") or "rustc"
         raise ConfigError(f"wheels: `{rustc} -vV` names no host triple; is Rust installed?")
     return host
-
-
-def _host_cells(
-    asked: tuple[tuple[int, int], ...], interpreters: Sequence[Python], shared: str | None
-) -> tuple[list[Cell], list[tuple[int, int]]]:
-    """This machine's cells, and the versions asked for that it has no interpreter of."""
-    cpythons = [p for p in interpreters if p.implementation == "cpython" and not p.free_threaded]
-    if shared:
-        return [Cell(None, (cpythons or list(interpreters))[0], shared=shared)], []
-    if not asked:
-        return [Cell(None, python) for python in interpreters], []
-    by_version = {p.version: p for p in reversed(cpythons)}
-    cells = [Cell(None, by_version[v]) for v in asked if v in by_version]
-    return cells, [v for v in asked if v not in by_version]
-
-
-def matrix_cells(
-    targets: Sequence[str],
-    pythons: Pythons,
-    interpreters: Sequence[Python],
-    shared: str | None,
-    host: str,
-    planner: Python,
-) -> tuple[list[Cell], list[Outcome]]:
-    """The cells of the matrix, in order (targets as given, versions ascending), and
-    those that cannot be built here, as failed outcomes. ``pythons``: the versions
-    asked for (empty: those of ``interpreters``); ``shared``: ``"abi3"`` or ``"py3"``
-    where one wheel per target serves every Python; ``planner``: the interpreter that
-    plans other targets' builds."""
-    if pythons == ABI3 and shared != ABI3:
-        raise ConfigError(
-            'wheels: [tool.buildrs.release] pythons = "abi3", but a module is built for one '
-            "Python version; build it for the stable ABI (pyo3's abi3-py3X feature), or list "
-            "the versions"
-        )
-    asked = () if isinstance(pythons, str) else pythons
-    seen = {p.version for p in interpreters if p.implementation == "cpython"}
-    versions = asked or tuple(sorted(seen))
-    cells: list[Cell] = []
-    failed: list[Outcome] = []
-    for target in targets or [host]:
-        if target == host:
-            found, missing = _host_cells(asked, interpreters, shared)
-            cells += found
-            for version in missing:
-                why = f"no CPython {version[0]}.{version[1]} here; give its interpreter with -i"
-                cell = Cell(None, planner, version)
-                failed.append(Outcome(cell, _target_label(cell, host), error=why))
-        elif shared:
-            cells.append(Cell(target, planner, shared=shared))
-        else:
-            cells += [Cell(target, planner, version) for version in versions]
-    return cells, failed
-
-
-def table(outcomes: Sequence[Outcome]) -> str:
-    """The run's result, a row per cell: target, Python, wheel, size, how it was
-    verified (or why it failed)."""
-    rows = [("target", "python", "wheel", "size", "verified")]
-    for o in outcomes:
-        size = f"{o.wheel.stat().st_size / 1024:.0f} KiB" if o.wheel else "-"
-        result = o.verified if o.error is None else "FAILED (why: below)"
-        rows.append(
-            (o.target_label, o.cell.python_label, o.wheel.name if o.wheel else "-", size, result)
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4] for row in rows
-    ]
-    return "\n".join(line.rstrip() for line in lines)
 
 
 def links_through_zig(triple: str, project: Path, environ: Mapping[str, str], zig: bool) -> bool:
@@ -215,10 +90,32 @@ except BaseException:
 """
 
 
-def _verify(wheel: Path, cell: Cell, modules: Sequence[str]) -> str:
-    """Import this machine's wheel with its interpreter; other targets' wheels were
-    read file by file when they were written."""
-    if cell.target is not None:
+def _runner(cell: Cell, runners: Sequence[Python], floor: tuple[int, int] | None) -> Python | None:
+    """The interpreter of another target that imports ``cell``'s wheel: one that
+    runs the target's code, of the cell's CPython version, or, for a stable-ABI
+    wheel, a GIL-enabled CPython at or above its floor."""
+    from buildrs.plan.platform import runs_code_of
+
+    for python in runners:
+        if cell.target is None or not runs_code_of(cell.target, python):
+            continue
+        if cell.shared == "py3":
+            return python
+        if cell.version is not None:
+            fits = python.version == cell.version
+        else:
+            fits = cell.shared == ABI3 and floor is not None and python.version >= floor
+        if fits and python.implementation == "cpython" and not python.free_threaded:
+            return python
+    return None
+
+
+def _verify(wheel: Path, cell: Cell, modules: Sequence[str], runner: Python | None) -> str:
+    """Import the wheel's modules with the interpreter it is for: this machine's, or
+    ``runner``, one of another target run here under emulation; a wheel no
+    interpreter here can import was read file by file when it was written."""
+    python = cell.python if cell.target is None else runner
+    if python is None or not modules:
         return "checked from the file"
     import tempfile
     import zipfile
@@ -226,15 +123,17 @@ def _verify(wheel: Path, cell: Cell, modules: Sequence[str]) -> str:
     with tempfile.TemporaryDirectory(prefix="buildrs-import-") as folder:
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(folder)
-        argv = [cell.python.executable, "-c", _IMPORT, *modules]
+        argv = [python.executable, "-c", _IMPORT, *modules]
         result = process.run(argv, env={"PYTHONPATH": folder}, check=False, cwd=folder)
         if result.returncode != 0:
             last = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
             raise BuildrsError(
-                f"{wheel.name} was built, but {cell.python.executable} cannot import "
+                f"{wheel.name} was built, but {python.executable} cannot import "
                 f"{', '.join(modules)} from it: {last}"
             )
-    return f"imported here ({cell.python.name})" if modules else "checked from the file"
+    if cell.target is None:
+        return f"imported here ({python.name})"
+    return f"imported under emulation ({python.name})"
 
 
 def _zig_for(triple: str, context: ProjectContext, zig: dict[str, bool]) -> bool:
@@ -295,6 +194,7 @@ def _build_cell(
     target_dir: Path,
     out: Path,
     zig: dict[str, bool],
+    runners: Sequence[Python],
 ) -> tuple[Path, str]:
     from buildrs.wheel.assemble import WheelJob, build_wheel
     from buildrs.wheel.cache import WheelCache
@@ -310,11 +210,8 @@ def _build_cell(
     plan = cell_context.plan(cell.python, target_dir=target_dir)
     job = WheelJob(cell_context, cell.python, plan, out, as_isolated=True)
     wheel = build_wheel(job, source, WheelCache(cell_context))
-    return wheel, _verify(wheel, cell, [t.target for t in plan.modules])
-
-
-def _target_label(cell: Cell, host: str) -> str:
-    return cell.target or f"{host} ({THIS_MACHINE})"
+    runner = _runner(cell, runners, plan.abi3_floor)
+    return wheel, _verify(wheel, cell, [t.target for t in plan.modules], runner)
 
 
 def release(
@@ -339,14 +236,20 @@ def release(
     if why is not None:
         raise ConfigError(f"wheels: the release matrix is built in this process, but {why}")
     matrix = context.release
-    check_interpreters(interpreters)
     host = host_triple(environ)
-    pythons = () if interpreters or matrix is None else matrix.pythons
-    chosen = interpreters or _interpreters_for(pythons, environ)
-    shared = _shared(context.plan(chosen[0])) if context.declared else None
     asked = targets or (matrix.targets if matrix else ())
-    cells, outcomes = matrix_cells(asked, pythons, chosen, shared, host, running())
-    outcomes += _build_cells(context, cells, host, base, out)
+    here, runners = split_interpreters(interpreters, asked or [host])
+    check_interpreters(here)
+    pythons = () if interpreters or matrix is None else matrix.pythons
+    if runners and not here:
+        pythons = tuple(sorted({p.version for p in runners if p.implementation == "cpython"}))
+    chosen = here or _interpreters_for(pythons, environ)
+    gil = [p for p in chosen if p.implementation == "cpython" and not p.free_threaded]
+    shared = _shared(context.plan((gil or chosen)[0])) if context.declared else None
+    cells, outcomes = matrix_cells(
+        asked, pythons, chosen, shared, host, running(), _compat(context), runners
+    )
+    outcomes += _build_cells(context, cells, host, base, out, runners)
     report = out / REPORT
     document = {"wheel_dir": str(out), "results": [o.as_json() for o in outcomes]}
     report.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -354,19 +257,26 @@ def release(
 
 
 def _build_cells(
-    context: ProjectContext, cells: Sequence[Cell], host: str, base: Path, out: Path
+    context: ProjectContext,
+    cells: Sequence[Cell],
+    host: str,
+    base: Path,
+    out: Path,
+    runners: Sequence[Python],
 ) -> list[Outcome]:
     """Build every cell, one after another, each failure its own."""
     outcomes = []
     seeds: dict[str | None, Path] = {}
     zig: dict[str, bool] = {}
     for number, cell in enumerate(cells, 1):
-        outcome = Outcome(cell, _target_label(cell, host))
+        outcome = Outcome(cell, target_label(cell, host))
         shown = f"[{number}/{len(cells)}] {outcome.target_label}, {cell.python_label}"
         print(shown, file=sys.stderr, flush=True)
         try:
             target_dir = _target_dir(cell, base, seeds)
-            outcome.wheel, outcome.verified = _build_cell(context, cell, host, target_dir, out, zig)
+            outcome.wheel, outcome.verified = _build_cell(
+                context, cell, host, target_dir, out, zig, runners
+            )
         except BuildrsError as error:
             outcome.error = str(error)
         outcomes.append(outcome)
@@ -382,6 +292,18 @@ def _shared(plan: DistPlan) -> str | None:
     if not plan.targets or version_specific(plan.invocations):
         return None
     return ABI3 if plan.abi3_floor is not None else "py3"
+
+
+def _compat(context: ProjectContext) -> Callable[[Python], str]:
+    """The ``<python>-<abi>`` part of the tag of the wheel ``context`` builds for an
+    interpreter of this machine."""
+    from buildrs.wheel.tag import wheel_tag
+
+    def compat(python: Python) -> str:
+        tag = wheel_tag(context.plan(python), python, context.environ)
+        return f"{tag.interpreter}-{tag.abi}"
+
+    return compat
 
 
 def _interpreters_for(pythons: Pythons, environ: Mapping[str, str]) -> list[Python]:

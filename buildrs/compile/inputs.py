@@ -128,19 +128,22 @@ def _build_script_inputs(
         local = "path+file://" in package_id
         package_dir = package_id.split("path+file://", 1)[1].split("#", 1)[0] if local else ""
         package_dir = package_dir.rstrip(")").split(" ", 1)[0]
-        watches_files = False
+        scoped = False
         for line in lines:
             instruction = line.removeprefix("cargo::").removeprefix("cargo:")
             name, _, value = instruction.partition("=")
             if name == "rerun-if-env-changed":
+                scoped = True
                 watched[value] = environ.get(value)
             elif name == "rerun-if-changed":
-                watches_files = True
+                scoped = True
                 if local:
                     path = os.path.join(package_dir, value)
                     files[path] = state(path)
-        if local and not watches_files:
-            return False  # cargo reruns it when any file of the package changes
+        if local and not scoped:
+            # With no rerun-if-* line, cargo reruns it when any file of the package
+            # changes; with any, only when what they name changes.
+            return False
     return True
 
 

@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ __all__ = [
     "platform_tag",
     "probe",
     "running",
+    "runs_here",
 ]
 
 # Run in the interpreter described: the standard library only, Python 3.8+.
@@ -115,11 +117,30 @@ def _from_facts(facts: Any) -> Python:
 
 
 @functools.cache
-def running() -> Python:
-    """The interpreter running buildrs."""
+def _own_facts() -> Any:
     scope: dict[str, Any] = {}
     exec(_FACTS, scope)
-    return _from_facts(scope["_facts"]())
+    return scope["_facts"]()
+
+
+def _machine(sys_platform: str, platform: str) -> tuple[str, str]:
+    """The system and the architecture of an interpreter."""
+    return sys_platform, platform.rsplit("-", 1)[-1]
+
+
+def runs_here(python: Python) -> bool:
+    """Whether ``python`` is of this machine's system and architecture (not one run
+    under an emulator)."""
+    own = running()
+    return _machine(python.sys_platform, python.platform) == _machine(
+        own.sys_platform, own.platform
+    )
+
+
+@functools.cache
+def running() -> Python:
+    """The interpreter running buildrs."""
+    return _from_facts(_own_facts())
 
 
 def probe(path: str) -> Python:
@@ -128,9 +149,14 @@ def probe(path: str) -> Python:
     try:
         result = process.run([path, "-I", "-c", code], quiet=True, check=False)
         facts: Any = json.loads(result.stdout) if result.returncode == 0 else None
-        if facts is not None and not os.path.isfile(facts["executable"]):
+        if facts is not None and (
+            not os.path.isfile(facts["executable"])
+            or _machine(facts["sys_platform"], facts["platform"])
+            != _machine(sys.platform, _own_facts()["platform"])
+        ):
             # A program that runs the interpreter in another root (a chroot, a
-            # container): its paths mean nothing here, so it is run through ``path``.
+            # container) or under an emulator (qemu-user): its own paths cannot be
+            # run here as they are, so it is run through ``path``.
             facts["executable"] = facts["base"] = os.path.abspath(path)
         return _from_facts(facts)
     except (BuildrsError, ValueError, KeyError, TypeError, IndexError):

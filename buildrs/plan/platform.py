@@ -36,6 +36,8 @@ __all__ = [
     "musllinux_tag",
     "os_of_triple",
     "python_name",
+    "runs_code_of",
+    "triple_of",
     "wheel_platform_for",
 ]
 
@@ -260,6 +262,17 @@ def _host_triple(machine: str, ext_suffix: str) -> str:
             "target (build_rust --target, or CARGO_BUILD_TARGET)"
         )
     return f"{arch}-unknown-linux-{'musl' if 'musl' in ext_suffix else 'gnu'}"
+
+
+def triple_of(python: Python) -> str:
+    """The Rust target triple a Linux interpreter runs the code of (an aarch64 one
+    run under emulation, say)."""
+    return _host_triple(python.platform.rsplit("-", 1)[-1], python.ext_suffix)
+
+
+def runs_code_of(triple: str, python: Python) -> bool:
+    """Whether ``python`` can import a module built for ``triple``."""
+    return _same_machine(triple, _host_os(python.sys_platform), python)
 
 
 def _pip_overlay(env: Mapping[str, str]) -> bool:

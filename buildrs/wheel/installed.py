@@ -28,6 +28,8 @@ def _distributions(root: Path) -> Iterator[tuple[str, str]]:
         inside = here == str(root) or here.startswith(str(root) + os.sep)
         if inside and os.path.basename(here) not in ("site-packages", "dist-packages"):
             continue  # the project's own egg-info, which every build rewrites (not a .venv)
+        if os.path.basename(here) == "_vendor":
+            continue  # a package's vendored copies (setuptools puts its own on the path)
         try:
             names = sorted(os.listdir(here))
         except OSError:

@@ -21,11 +21,14 @@ refuse it).
 from __future__ import annotations
 
 import glob
+import hashlib
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from buildrs import folders
 from buildrs.errors import ConfigError
 
 __all__ = ["check_pyproject"]
@@ -46,6 +49,14 @@ def check_pyproject(root: Path, pyproject: Mapping[str, Any], maturin: bool = Fa
 
 
 def _schema(root: Path, pyproject: Mapping[str, Any], also: str) -> None:
+    key = _validation_key(pyproject)
+    memo = Path(folders.validated(root))
+    try:
+        passed = json.loads(memo.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        passed = []
+    if key in passed:
+        return  # the same table passed the same validator before
     from setuptools.config.pyprojecttoml import validate
 
     try:
@@ -53,6 +64,27 @@ def _schema(root: Path, pyproject: Mapping[str, Any], also: str) -> None:
     except ValueError as error:
         reason = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
         raise ConfigError(f"pyproject.toml is not valid{also}: {reason}") from None
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        memo.write_text(json.dumps([key, *passed][:8]), encoding="utf-8")
+    except OSError:
+        pass  # a read-only tree validates every time
+
+
+def _validation_key(pyproject: Mapping[str, Any]) -> str:
+    """What the schema check depends on: the parsed file and the validator (the
+    setuptools it comes with, and trove-classifiers, which it checks classifiers
+    against where it is installed)."""
+    from importlib import metadata
+
+    found = []
+    for name in ("setuptools", "trove-classifiers"):
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} missing")
+    text = json.dumps([pyproject, found], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _named_file(root: Path, name: object, key: str) -> None:
