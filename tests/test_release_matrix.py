@@ -16,6 +16,7 @@ from buildrs.cli.release_matrix import (
     Cell,
     Outcome,
     matrix_cells,
+    runner_for,
     split_interpreters,
     table,
 )
@@ -371,3 +372,26 @@ def test_interpreters_of_other_machines_import_their_targets_wheels(
         assert expected in str(error.value)
     else:
         assert split_interpreters(interpreters, targets) == expected
+
+
+ARM64_313 = replace(ARM64_PY, version=(3, 13), executable="/opt/arm/python3.13")
+ARM64_313T = replace(ARM64_313, free_threaded=True, executable="/opt/arm/python3.13t")
+
+
+@pytest.mark.parametrize(
+    ("cell", "floor", "runners", "expected"),
+    [
+        (Cell(ARM, PLANNER, (3, 11)), None, [ARM64_313, ARM64_PY], ARM64_PY),
+        (Cell(ARM, PLANNER, (3, 12)), None, [ARM64_313, ARM64_PY], None),
+        (Cell(ARM, PLANNER, (3, 13)), None, [ARM64_313T], None),
+        (Cell(ARM, PLANNER, shared="abi3"), (3, 9), [ARM64_313T, ARM64_313], ARM64_313),
+        (Cell(ARM, PLANNER, shared="abi3"), (3, 12), [ARM64_PY], None),
+        (Cell(ARM, PLANNER, shared="py3"), None, [ARM64_PY], ARM64_PY),
+        (Cell("aarch64-unknown-linux-musl", PLANNER, (3, 11)), None, [ARM64_PY], None),
+        (Cell(WIN, PLANNER, (3, 11)), None, [ARM64_PY], None),
+    ],
+)
+def test_which_interpreter_imports_a_cells_wheel(
+    cell: Cell, floor: tuple[int, int] | None, runners: list[Python], expected: Python | None
+) -> None:
+    assert runner_for(cell, runners, floor) == expected

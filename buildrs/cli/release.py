@@ -39,7 +39,14 @@ from buildrs.config.release import ABI3, Pythons
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.plan.interpreter import Python, running
 
-from .release_matrix import Cell, Outcome, matrix_cells, split_interpreters, target_label
+from .release_matrix import (
+    Cell,
+    Outcome,
+    matrix_cells,
+    runner_for,
+    split_interpreters,
+    target_label,
+)
 from .release_source import unpacked_sdist
 
 if TYPE_CHECKING:
@@ -88,26 +95,6 @@ except BaseException:
     traceback.print_exc(file=sys.stdout)
     sys.exit(1)
 """
-
-
-def _runner(cell: Cell, runners: Sequence[Python], floor: tuple[int, int] | None) -> Python | None:
-    """The interpreter of another target that imports ``cell``'s wheel: one that
-    runs the target's code, of the cell's CPython version, or, for a stable-ABI
-    wheel, a GIL-enabled CPython at or above its floor."""
-    from buildrs.plan.platform import runs_code_of
-
-    for python in runners:
-        if cell.target is None or not runs_code_of(cell.target, python):
-            continue
-        if cell.shared == "py3":
-            return python
-        if cell.version is not None:
-            fits = python.version == cell.version
-        else:
-            fits = cell.shared == ABI3 and floor is not None and python.version >= floor
-        if fits and python.implementation == "cpython" and not python.free_threaded:
-            return python
-    return None
 
 
 def _verify(wheel: Path, cell: Cell, modules: Sequence[str], runner: Python | None) -> str:
@@ -210,7 +197,7 @@ def _build_cell(
     plan = cell_context.plan(cell.python, target_dir=target_dir)
     job = WheelJob(cell_context, cell.python, plan, out, as_isolated=True)
     wheel = build_wheel(job, source, WheelCache(cell_context))
-    runner = _runner(cell, runners, plan.abi3_floor)
+    runner = runner_for(cell, runners, plan.abi3_floor)
     return wheel, _verify(wheel, cell, [t.target for t in plan.modules], runner)
 
 

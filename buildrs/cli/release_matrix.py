@@ -1,7 +1,8 @@
 """The release matrix as pure logic: the cells that targets, Python versions and
 interpreters make (``matrix_cells``), which interpreters are this machine's and
-which run another target's code under emulation (``split_interpreters``), and the
-table a run ends with. ``cli.release`` builds the cells."""
+which run another target's code under emulation (``split_interpreters``) and which
+of those imports a cell's wheel (``runner_for``), and the table a run ends with.
+``cli.release`` builds the cells."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from buildrs.config.release import ABI3, Pythons
 from buildrs.errors import ConfigError
 from buildrs.plan.interpreter import Python, runs_here
 
-__all__ = ["Cell", "Outcome", "matrix_cells", "split_interpreters", "table", "target_label"]
+__all__ = [
+    "Cell",
+    "Outcome",
+    "matrix_cells",
+    "runner_for",
+    "split_interpreters",
+    "table",
+    "target_label",
+]
 
 THIS_MACHINE = "this machine"
 
@@ -30,8 +39,9 @@ class Cell:
     version: tuple[int, int] | None = None
     """Another target's CPython version; ``None`` for this machine or a shared wheel."""
     shared: str | None = None
-    """``"abi3"`` or ``"py3"`` where one wheel per target serves every Python (every
-    module is built for the stable ABI, or none is for one Python version)."""
+    """``"abi3"`` (or, on this machine, ``"abi3t"``) or ``"py3"`` where one wheel
+    serves several Pythons (every module is built for the stable ABI, or none is for
+    one Python version)."""
 
     @property
     def python_label(self) -> str:
@@ -182,6 +192,28 @@ def split_interpreters(
             )
         runners.append(python)
     return here, runners
+
+
+def runner_for(
+    cell: Cell, runners: Sequence[Python], floor: tuple[int, int] | None
+) -> Python | None:
+    """The interpreter of another target that imports ``cell``'s wheel: one that
+    runs the target's code, of the cell's CPython version, or, for a stable-ABI
+    wheel, a GIL-enabled CPython at or above its floor."""
+    from buildrs.plan.platform import runs_code_of
+
+    for python in runners:
+        if cell.target is None or not runs_code_of(cell.target, python):
+            continue
+        if cell.shared == "py3":
+            return python
+        if cell.version is not None:
+            fits = python.version == cell.version
+        else:
+            fits = cell.shared == ABI3 and floor is not None and python.version >= floor
+        if fits and python.implementation == "cpython" and not python.free_threaded:
+            return python
+    return None
 
 
 def target_label(cell: Cell, host: str) -> str:
