@@ -180,11 +180,10 @@ def check_standard_library(
         return
     triples = sorted({i.triple for i in invocations if i.triple})
     rustc = environ.get("RUSTC") or "rustc"
+    sysroot = toolchain.rustc_says(environ, "--print", "sysroot").strip()
     for triple in triples:
-        result = process.run(
-            [rustc, "--print", "target-libdir", "--target", triple], quiet=True, check=False
-        )
-        libdir = Path(result.stdout.strip()) if result.returncode == 0 else None
+        # rustc's target-libdir, which ``--print target-libdir`` would name
+        libdir = Path(sysroot, "lib", "rustlib", triple, "lib") if sysroot else None
         if libdir is not None and any(libdir.glob("libcore-*.rlib")):
             continue
         if _build_std_configured(project_dir, environ):
@@ -230,7 +229,7 @@ def check_objcopy(
     if platform.os != "macos" or not any(profile_strips(i, environ) for i in invocations):
         return
     rustc = environ.get("RUSTC") or "rustc"
-    sysroot = process.run([rustc, "--print", "sysroot"], quiet=True, check=False).stdout.strip()
+    sysroot = toolchain.rustc_says(environ, "--print", "sysroot").strip()
     host = toolchain.rustc_host(environ)
     if not sysroot or not host or "apple-darwin" in host:
         return  # on macOS rustc strips with the system's own tools

@@ -7,6 +7,7 @@ cargo rebuild everything.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -30,6 +31,7 @@ __all__ = [
     "find_zigbuild",
     "linker_variable",
     "rustc_host",
+    "rustc_says",
     "tool_requirements",
     "zig_musl_version",
 ]
@@ -175,11 +177,26 @@ def linker_variable(triple: str) -> str:
     return f"CARGO_TARGET_{triple.upper().replace('-', '_').replace('.', '_')}_LINKER"
 
 
+@functools.cache
+def _rustc_says(rustc: str, args: tuple[str, ...], folder: str, toolchain: str | None) -> str:
+    """What ``rustc args`` prints, asked once per process for the folder it runs in
+    and ``RUSTUP_TOOLCHAIN`` (a rustup proxy's answer depends on both); empty where
+    it fails."""
+    result = process.run([rustc, *args], quiet=True, check=False)
+    return result.stdout if result.returncode == 0 else ""
+
+
+def rustc_says(environ: Mapping[str, str], *args: str) -> str:
+    """What rustc (``$RUSTC``, else ``rustc``) prints for ``args``, such as
+    ``--print sysroot``; empty where it fails."""
+    rustc = environ.get("RUSTC") or "rustc"
+    return _rustc_says(rustc, args, os.getcwd(), os.environ.get("RUSTUP_TOOLCHAIN"))
+
+
 def rustc_host(environ: Mapping[str, str]) -> str | None:
     """The triple rustc (``$RUSTC``, else ``rustc``) builds for when given none, as
     ``rustc -vV`` names it; ``None`` where it names none."""
-    rustc = environ.get("RUSTC") or "rustc"
-    info = process.run([rustc, "-vV"], quiet=True, check=False).stdout
+    info = rustc_says(environ, "-vV")
     for line in info.splitlines():
         if line.startswith("host: "):
             return line.removeprefix("host: ").strip() or None
