@@ -289,8 +289,9 @@ class BuildSettings:
         "auto",
         Declaration(
             "text",
-            'Linux wheels that need shared libraries outside the platform policy: `"auto"` '
-            'grafts them in with auditwheel, `"check"` stops the build, `"off"` warns',
+            'wheels that need shared libraries their platform does not provide: `"auto"` '
+            'grafts them in (auditwheel for Linux, repairwheel for Windows and macOS), '
+            '`"check"` stops the build, `"off"` warns',
             '"auto", "check" or "off"',
             key="repair",
             config="repair",
