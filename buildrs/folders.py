@@ -13,6 +13,7 @@ import os
 __all__ = [
     "base",
     "commit_date",
+    "imported",
     "lock",
     "maturin_packages",
     "requirements",
@@ -46,6 +47,11 @@ def sbom_cache(root: str | os.PathLike[str]) -> str:
 def validated(root: str | os.PathLike[str]) -> str:
     """The pyproject.toml tables setuptools' validator last passed (``wheel.validate``)."""
     return os.path.join(base(root), "validated.json")
+
+
+def imported(root: str | os.PathLike[str]) -> str:
+    """The release wheels last imported, with what (``cli.release``)."""
+    return os.path.join(base(root), "imported.json")
 
 
 def staging(root: str | os.PathLike[str]) -> str:

@@ -143,6 +143,11 @@ def test_abi3_release_from_its_sdist_for_every_target(
     assert "Compiling" not in output, output
     assert _state(out) == before
     assert [r["wheel"] for r in again["results"]] == [r["wheel"] for r in report["results"]]
+    # The unchanged wheels were imported by the first run: they are not imported again.
+    assert [r["verified"] for r in again["results"]] == [r["verified"] for r in report["results"]]
+    minor = sys.version_info[1]
+    assert f"{here['wheel']}: imported here with cpython3.{minor} by the last run" in output
+    assert f"{arm['wheel']}: imported under emulation with cpython3.11 by the last run" in output
 
 
 def test_version_specific_release_for_two_targets_and_two_pythons(
@@ -193,6 +198,7 @@ def test_version_specific_release_for_two_targets_and_two_pythons(
     assert code == 0
     assert "Compiling" not in output, output
     assert _state(out) == before
+    assert output.count("by the last run, and unchanged") == 3, output
 
 
 def test_abi3_release_for_windows_macos_and_musl_in_one_run(

@@ -4,6 +4,7 @@ through zig, and the table a run prints. Built for real in ``test_release.py``."
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from buildrs.cli.release import links_through_zig
+from buildrs import folders
+from buildrs.cli.release import Imports, links_through_zig
 from buildrs.cli.release_matrix import (
     Cell,
     Outcome,
@@ -395,3 +397,49 @@ def test_which_interpreter_imports_a_cells_wheel(
     cell: Cell, floor: tuple[int, int] | None, runners: list[Python], expected: Python | None
 ) -> None:
     assert runner_for(cell, runners, floor) == expected
+
+
+def test_an_import_is_remembered_only_for_the_same_wheel_interpreter_and_modules(
+    tmp_path: Path,
+) -> None:
+    wheel = tmp_path / "demo.whl"
+    wheel.write_bytes(b"the wheel")
+    interpreter = tmp_path / "python3.11"
+    interpreter.write_bytes(b"")
+    other = tmp_path / "python3.12"
+    other.write_bytes(b"")
+    py311 = replace(PY311, executable=str(interpreter))
+    py312 = replace(PY312, executable=str(other))
+    project = tmp_path / "project"
+
+    first = Imports(project)
+    key = Imports.key(wheel, py311, ["demo._native"])
+    assert not first.seen(key)
+    first.passed(key)
+    first.save()
+    assert Imports(project).seen(key)
+
+    def rewritten() -> str:
+        wheel.write_bytes(b"another wheel")
+        return Imports.key(wheel, py311, ["demo._native"])
+
+    def reinstalled() -> str:
+        os.utime(interpreter, ns=(1, 1))
+        return Imports.key(wheel, py311, ["demo._native"])
+
+    changes: list[Callable[[], str]] = [
+        lambda: Imports.key(wheel, py312, ["demo._native"]),
+        lambda: Imports.key(wheel, py311, ["demo._native", "demo._other"]),
+        rewritten,
+        reinstalled,
+    ]
+    for changed in changes:
+        assert not Imports(project).seen(changed())
+
+    # What a run did not see again is forgotten; a broken memo is an empty one.
+    later = Imports(project)
+    later.passed("another")
+    later.save()
+    assert not Imports(project).seen(key)
+    Path(folders.imported(project)).write_text("{", encoding="utf-8")
+    assert not Imports(project).seen("another")

@@ -14,6 +14,7 @@ from buildrs.errors import ConfigError
 from buildrs.plan.invocations import CargoInvocation
 from buildrs.plan.make import check_objcopy, profile_strips
 from buildrs.plan.platform import CrossPython, cross_platform
+from buildrs.plan.toolchain import rustc_host, rustc_sysroot
 
 MACOS = cross_platform("aarch64-apple-darwin", CrossPython((3, 12)), "/usr/bin/python3")
 LINUX = cross_platform("aarch64-unknown-linux-gnu", CrossPython((3, 12)), "/usr/bin/python3")
@@ -99,3 +100,28 @@ def test_a_missing_rust_objcopy_is_named_with_the_fix(
         pytest.skip("llvm-objcopy is not installed (run .ci/cross-toolchains)")
     (bin_dir / "rust-objcopy").symlink_to(objcopy)
     check_objcopy(MACOS, release, environ)
+
+
+@pytest.mark.parametrize("knows_host_tuple", [True, False])
+def test_rustcs_sysroot_and_host_with_or_without_host_tuple(
+    tmp_path: Path, rustc_with_sysroot: tuple[Path, Path], knows_host_tuple: bool
+) -> None:
+    """One run asks a rustc that prints its host tuple (Rust 1.84 and later) for
+    both; one older than that is asked with `-vV` and `--print sysroot`."""
+    rustc, _ = rustc_with_sysroot
+    if not knows_host_tuple:
+        older = tmp_path / "rustc-1.83"
+        older.write_text(
+            "#!/bin/sh\n"
+            'for arg in "$@"; do [ "$arg" = host-tuple ] && '
+            "echo 'error: unknown print request: `host-tuple`' >&2 && exit 1; done\n"
+            f'exec {rustc} "$@"\n'
+        )
+        older.chmod(0o755)
+        rustc = older
+    machine = {"x86_64": "x86_64", "aarch64": "aarch64"}.get(os.uname().machine)
+    if machine is None:
+        pytest.skip("the host triple is written for x86_64 and aarch64 Linux here")
+    environ = {"RUSTC": str(rustc)}
+    assert rustc_sysroot(environ) == str(tmp_path / "sysroot")
+    assert rustc_host(environ) == f"{machine}-unknown-linux-gnu"

@@ -21,8 +21,9 @@ dist/*`` (which refuses any file that is not a distribution) does not see it.
 Work is shared: a target's crates that do not depend on the Python compile once
 (each version's target directory starts as a copy of the one built before it for
 the same target), and a second run compiles nothing and rewrites no wheel
-(``wheel.cache``). With ``--sdist`` the sdist is built first and every wheel from
-it, unpacked, which proves the sdist complete.
+(``wheel.cache``), nor imports again a wheel it imported unchanged (``Imports``).
+With ``--sdist`` the sdist is built first and every wheel from it, unpacked,
+which proves the sdist complete.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from buildrs import process
+from buildrs import folders, process
 from buildrs.config.release import ABI3, Pythons
 from buildrs.errors import BuildrsError, ConfigError
 from buildrs.plan.interpreter import Python, running
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from buildrs.plan.context import ProjectContext
     from buildrs.plan.invocations import DistPlan
 
-__all__ = ["REPORT", "host_triple", "links_through_zig", "release"]
+__all__ = ["REPORT", "Imports", "host_triple", "links_through_zig", "release"]
 
 REPORT = ".buildrs-release.json"
 """The run's outcomes as JSON, in the wheel folder."""
@@ -97,13 +98,67 @@ except BaseException:
 """
 
 
-def _verify(wheel: Path, cell: Cell, modules: Sequence[str], runner: Python | None) -> str:
+class Imports:
+    """The imports that succeeded, kept from one run to the next: a wheel whose bytes,
+    interpreter and modules are those of an import that succeeded is not extracted
+    and imported again (``folders.imported``). Only this run's are written back."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = Path(folders.imported(root))
+        try:
+            earlier = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            earlier = []
+        self.earlier = set(earlier) if isinstance(earlier, list) else set()
+        self.now: set[str] = set()
+
+    @staticmethod
+    def key(wheel: Path, python: Python, modules: Sequence[str]) -> str:
+        import hashlib
+        import os
+
+        digest = hashlib.sha256()
+        with wheel.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        interpreter = os.stat(python.executable)
+        facts = [digest.hexdigest(), python.executable, interpreter.st_mtime_ns, *modules]
+        return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+    def seen(self, key: str) -> bool:
+        if key in self.earlier:
+            self.now.add(key)
+            return True
+        return False
+
+    def passed(self, key: str) -> None:
+        self.now.add(key)
+
+    def save(self) -> None:
+        if self.now == self.earlier:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(sorted(self.now)) + "\n", encoding="utf-8")
+
+
+def _verify(
+    wheel: Path, cell: Cell, modules: Sequence[str], runner: Python | None, imports: Imports
+) -> str:
     """Import the wheel's modules with the interpreter it is for: this machine's, or
     ``runner``, one of another target run here under emulation; a wheel no
     interpreter here can import was read file by file when it was written."""
     python = cell.python if cell.target is None else runner
     if python is None or not modules:
         return "checked from the file"
+    how = "imported here" if cell.target is None else "imported under emulation"
+    key = Imports.key(wheel, python, modules)
+    if imports.seen(key):
+        print(
+            f"buildrs: {wheel.name}: {how} with {python.name} by the last run, and unchanged",
+            file=sys.stderr,
+            flush=True,
+        )
+        return f"{how} ({python.name})"
     import tempfile
     import zipfile
 
@@ -118,9 +173,8 @@ def _verify(wheel: Path, cell: Cell, modules: Sequence[str], runner: Python | No
                 f"{wheel.name} was built, but {python.executable} cannot import "
                 f"{', '.join(modules)} from it: {last}"
             )
-    if cell.target is None:
-        return f"imported here ({python.name})"
-    return f"imported under emulation ({python.name})"
+    imports.passed(key)
+    return f"{how} ({python.name})"
 
 
 def _zig_for(triple: str, context: ProjectContext, zig: dict[str, bool]) -> bool:
@@ -182,6 +236,7 @@ def _build_cell(
     out: Path,
     zig: dict[str, bool],
     runners: Sequence[Python],
+    imports: Imports,
 ) -> tuple[Path, str]:
     from buildrs.wheel.assemble import WheelJob, build_wheel
     from buildrs.wheel.cache import WheelCache
@@ -198,7 +253,7 @@ def _build_cell(
     job = WheelJob(cell_context, cell.python, plan, out, as_isolated=True)
     wheel = build_wheel(job, source, WheelCache(cell_context))
     runner = runner_for(cell, runners, plan.abi3_floor)
-    return wheel, _verify(wheel, cell, [t.target for t in plan.modules], runner)
+    return wheel, _verify(wheel, cell, [t.target for t in plan.modules], runner, imports)
 
 
 def release(
@@ -255,6 +310,7 @@ def _build_cells(
     outcomes = []
     seeds: dict[str | None, Path] = {}
     zig: dict[str, bool] = {}
+    imports = Imports(context.root)
     for number, cell in enumerate(cells, 1):
         outcome = Outcome(cell, target_label(cell, host))
         shown = f"[{number}/{len(cells)}] {outcome.target_label}, {cell.python_label}"
@@ -262,11 +318,12 @@ def _build_cells(
         try:
             target_dir = _target_dir(cell, base, seeds)
             outcome.wheel, outcome.verified = _build_cell(
-                context, cell, host, target_dir, out, zig, runners
+                context, cell, host, target_dir, out, zig, runners, imports
             )
         except BuildrsError as error:
             outcome.error = str(error)
         outcomes.append(outcome)
+    imports.save()
     return outcomes
 
 

@@ -290,7 +290,7 @@ class BuildSettings:
         Declaration(
             "text",
             'wheels that need shared libraries their platform does not provide: `"auto"` '
-            'grafts them in (auditwheel for Linux, repairwheel for Windows and macOS), '
+            "grafts them in (auditwheel for Linux, repairwheel for Windows and macOS), "
             '`"check"` stops the build, `"off"` warns',
             '"auto", "check" or "off"',
             key="repair",

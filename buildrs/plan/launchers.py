@@ -29,6 +29,7 @@ the base interpreter itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import zlib
 from collections.abc import Mapping
@@ -139,15 +140,23 @@ def stable_copy(program: str, environ: Mapping[str, str]) -> str:
     """A copy of ``program`` at a fixed path (one per content), for programs that
     record their own path (cargo-zigbuild writes it into the linker wrappers cargo
     runs); ``program`` where no copy can be made."""
-    import hashlib
-
     try:
-        with open(program, "rb") as handle:
-            digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+        found = os.stat(program)
+        digest = _digest(program, found.st_size, found.st_mtime_ns)
     except OSError:
         return program
     folder = os.path.join(_cache_dir(environ, "tools"), digest)
     return _write(os.path.join(folder, os.path.basename(program)), None, source=program) or program
+
+
+@functools.cache
+def _digest(program: str, size: int, changed: int) -> str:
+    """The start of the hash of ``program``'s contents, read once per size and
+    modification time."""
+    import hashlib
+
+    with open(program, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:16]
 
 
 def pyo3_python(

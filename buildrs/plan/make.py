@@ -180,7 +180,7 @@ def check_standard_library(
         return
     triples = sorted({i.triple for i in invocations if i.triple})
     rustc = environ.get("RUSTC") or "rustc"
-    sysroot = toolchain.rustc_says(environ, "--print", "sysroot").strip()
+    sysroot = toolchain.rustc_sysroot(environ)
     for triple in triples:
         # rustc's target-libdir, which ``--print target-libdir`` would name
         libdir = Path(sysroot, "lib", "rustlib", triple, "lib") if sysroot else None
@@ -229,7 +229,7 @@ def check_objcopy(
     if platform.os != "macos" or not any(profile_strips(i, environ) for i in invocations):
         return
     rustc = environ.get("RUSTC") or "rustc"
-    sysroot = toolchain.rustc_says(environ, "--print", "sysroot").strip()
+    sysroot = toolchain.rustc_sysroot(environ)
     host = toolchain.rustc_host(environ)
     if not sysroot or not host or "apple-darwin" in host:
         return  # on macOS rustc strips with the system's own tools

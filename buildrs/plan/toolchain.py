@@ -31,7 +31,7 @@ __all__ = [
     "find_zigbuild",
     "linker_variable",
     "rustc_host",
-    "rustc_says",
+    "rustc_sysroot",
     "tool_requirements",
     "zig_musl_version",
 ]
@@ -186,21 +186,36 @@ def _rustc_says(rustc: str, args: tuple[str, ...], folder: str, toolchain: str |
     return result.stdout if result.returncode == 0 else ""
 
 
-def rustc_says(environ: Mapping[str, str], *args: str) -> str:
+def _ask_rustc(environ: Mapping[str, str], *args: str) -> str:
     """What rustc (``$RUSTC``, else ``rustc``) prints for ``args``, such as
     ``--print sysroot``; empty where it fails."""
     rustc = environ.get("RUSTC") or "rustc"
     return _rustc_says(rustc, args, os.getcwd(), os.environ.get("RUSTUP_TOOLCHAIN"))
 
 
-def rustc_host(environ: Mapping[str, str]) -> str | None:
-    """The triple rustc (``$RUSTC``, else ``rustc``) builds for when given none, as
-    ``rustc -vV`` names it; ``None`` where it names none."""
-    info = rustc_says(environ, "-vV")
-    for line in info.splitlines():
+def _rustc_facts(environ: Mapping[str, str]) -> tuple[str, str | None]:
+    """``(sysroot, host triple)`` of rustc, in one run where rustc prints its host
+    (``--print host-tuple``, Rust 1.84), else from ``rustc -vV``."""
+    both = _ask_rustc(environ, "--print", "sysroot", "--print", "host-tuple").splitlines()
+    if len(both) == 2:
+        return both[0].strip(), both[1].strip() or None
+    sysroot = _ask_rustc(environ, "--print", "sysroot").strip()
+    for line in _ask_rustc(environ, "-vV").splitlines():
         if line.startswith("host: "):
-            return line.removeprefix("host: ").strip() or None
-    return None
+            return sysroot, line.removeprefix("host: ").strip() or None
+    return sysroot, None
+
+
+def rustc_sysroot(environ: Mapping[str, str]) -> str:
+    """The folder rustc (``$RUSTC``, else ``rustc``) keeps its standard libraries and
+    tools under (``--print sysroot``); empty where rustc cannot be run."""
+    return _rustc_facts(environ)[0]
+
+
+def rustc_host(environ: Mapping[str, str]) -> str | None:
+    """The triple rustc (``$RUSTC``, else ``rustc``) builds for when given none;
+    ``None`` where it names none."""
+    return _rustc_facts(environ)[1]
 
 
 def configured_linker(triple: str, project_dir: Path, environ: Mapping[str, str]) -> str | None:

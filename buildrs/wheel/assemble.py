@@ -94,8 +94,10 @@ def build_wheel(
     if kept is not None:
         say(f"{job.name}: the last wheel holds (nothing it was built from changed)")
         job.out.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(kept, job.out / kept.name)
-        return job.out / kept.name
+        placed = job.out / kept.name
+        if not _same_file(kept, placed):
+            shutil.copy2(kept, placed)
+        return placed
     staging = Path(folders.staging(context.root)) / f"rust-{job.name.replace(' ', '-')}"
     shutil.rmtree(staging, ignore_errors=True)
     made: Path | None = None
@@ -128,6 +130,16 @@ def build_wheel(
         shutil.rmtree(staging, ignore_errors=True)
         if made is not None:
             shutil.rmtree(made, ignore_errors=True)
+
+
+def _same_file(kept: Path, placed: Path) -> bool:
+    """Whether ``placed`` is the copy ``shutil.copy2`` made of ``kept`` (same size and
+    modification time), so that it need not be written again."""
+    try:
+        one, other = kept.stat(), placed.stat()
+    except OSError:
+        return False
+    return one.st_size == other.st_size and one.st_mtime_ns == other.st_mtime_ns
 
 
 def _tag(job: WheelJob, contents: WheelContents) -> WheelTag:

@@ -8,6 +8,7 @@ nothing); the project's own folder is skipped but for a virtual environment in i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -31,12 +32,18 @@ def _distributions(root: Path) -> Iterator[tuple[str, str]]:
         if os.path.basename(here) == "_vendor":
             continue  # a package's vendored copies (setuptools puts its own on the path)
         try:
-            names = sorted(os.listdir(here))
+            names = _listed(here, os.stat(here).st_mtime_ns)
         except OSError:
             continue
         for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                yield here, name
+            yield here, name
+
+
+@functools.cache
+def _listed(folder: str, changed: int) -> tuple[str, ...]:
+    """The distributions' folders in ``folder``, read once per modification time of
+    ``folder`` (installing or removing a distribution changes it)."""
+    return tuple(n for n in sorted(os.listdir(folder)) if n.endswith((".dist-info", ".egg-info")))
 
 
 def _normal(name: str) -> str:
@@ -95,6 +102,7 @@ def setuptools_alone(root: Path) -> bool:
     return False
 
 
+@functools.cache
 def buildrs_code() -> str:
     """A hash of buildrs' own modules: a wheel made by other code is not reused."""
     digest = hashlib.sha256()

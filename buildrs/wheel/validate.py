@@ -49,7 +49,7 @@ def check_pyproject(root: Path, pyproject: Mapping[str, Any], maturin: bool = Fa
 
 
 def _schema(root: Path, pyproject: Mapping[str, Any], also: str) -> None:
-    key = _validation_key(pyproject)
+    key = _validation_key(root, pyproject)
     memo = Path(folders.validated(root))
     try:
         passed = json.loads(memo.read_text(encoding="utf-8"))
@@ -71,18 +71,13 @@ def _schema(root: Path, pyproject: Mapping[str, Any], also: str) -> None:
         pass  # a read-only tree validates every time
 
 
-def _validation_key(pyproject: Mapping[str, Any]) -> str:
+def _validation_key(root: Path, pyproject: Mapping[str, Any]) -> str:
     """What the schema check depends on: the parsed file and the validator (the
     setuptools it comes with, and trove-classifiers, which it checks classifiers
     against where it is installed)."""
-    from importlib import metadata
+    from .installed import versions
 
-    found = []
-    for name in ("setuptools", "trove-classifiers"):
-        try:
-            found.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name} missing")
+    found = versions(root, ["setuptools", "trove-classifiers"])
     text = json.dumps([pyproject, found], sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
