@@ -153,11 +153,9 @@ def _verify(
     how = "imported here" if cell.target is None else "imported under emulation"
     key = Imports.key(wheel, python, modules)
     if imports.seen(key):
-        print(
-            f"buildrs: {wheel.name}: {how} with {python.name} by the last run, and unchanged",
-            file=sys.stderr,
-            flush=True,
-        )
+        from buildrs.wheel.route import say
+
+        say(f"{wheel.name}: {how} with {python.name} by the last run, and unchanged")
         return f"{how} ({python.name})"
     import tempfile
     import zipfile
